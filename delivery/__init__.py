@@ -1,0 +1,1 @@
+"""The result-return context: counter, online and postal return, notifications and ratings."""

@@ -1,0 +1,1 @@
+"""The competent agency context: workflow steps, clocks, supplements, apologies, decisions and results."""

@@ -1,0 +1,1 @@
+"""Composition roots: one sub-package per deployable family; nothing imports this package."""

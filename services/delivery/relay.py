@@ -1,0 +1,16 @@
+"""delivery-relay: Relays the delivery event store to the delivery topic."""
+
+from fastapi import FastAPI
+
+from services.runtime.bootstrap import VERSION, Runtime, serve
+from services.runtime.http import create_app
+
+NAME = "delivery-relay"
+
+
+def build(runtime: Runtime) -> FastAPI:
+    return create_app(NAME, VERSION, runtime.readiness)
+
+
+if __name__ == "__main__":
+    serve(NAME, build)

@@ -1,0 +1,1 @@
+"""Deployables of intake context."""

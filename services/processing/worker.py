@@ -1,0 +1,16 @@
+"""processing-worker: Consumes intake events and opens processing cases. Behaviour arrives with issue 5."""
+
+from fastapi import FastAPI
+
+from services.runtime.bootstrap import VERSION, Runtime, serve
+from services.runtime.http import create_app
+
+NAME = "processing-worker"
+
+
+def build(runtime: Runtime) -> FastAPI:
+    return create_app(NAME, VERSION, runtime.readiness)
+
+
+if __name__ == "__main__":
+    serve(NAME, build)

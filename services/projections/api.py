@@ -1,0 +1,16 @@
+"""projections-api: Dashboards, the 766 index and its explanations. Behaviour arrives with issue 7."""
+
+from fastapi import FastAPI
+
+from services.runtime.bootstrap import VERSION, Runtime, serve
+from services.runtime.http import create_app
+
+NAME = "projections-api"
+
+
+def build(runtime: Runtime) -> FastAPI:
+    return create_app(NAME, VERSION, runtime.readiness)
+
+
+if __name__ == "__main__":
+    serve(NAME, build)

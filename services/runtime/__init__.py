@@ -1,0 +1,1 @@
+"""Plumbing shared by every deployable: settings, logging, metrics, health, Kafka and PostgreSQL access."""
