@@ -78,4 +78,5 @@ bench: infra-up ## throughput ratios against raw baselines, in one run
 	$(PY) -m services.bench
 
 clean: down ## remove the venv and local state (the Kafka jar cache in ~/.cache/motcua is kept)
+	@bash $(LOCAL)/postgres.sh destroy
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -17,12 +17,20 @@ KAFKA_CACHE_DIR="${KAFKA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/motcua/kafka
 KAFKA_DIR="$LOCAL_DIR/kafka"
 
 PG_PORT="${PG_PORT:-5433}"
-PG_DIR="$LOCAL_DIR/pg"
+PG_DIR="${MOTCUA_PG_DIR:-$LOCAL_DIR/pg}"
 PG_DB="${PG_DB:-motcua}"
 PG_USER="${PG_USER:-motcua}"
 PG_PASSWORD="${PG_PASSWORD:-motcua-local-dev}"
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
+
+# As root the cluster belongs to the 'postgres' user, which must be able to reach its data directory.
+# A clone inside a private directory (mktemp -d is mode 700) is out of its reach: then the cluster lives
+# in a directory of its own under /var/tmp, named after this checkout so two checkouts never share one.
+if [[ -z "${MOTCUA_PG_DIR:-}" && "$(id -u)" == 0 ]] && id postgres >/dev/null 2>&1 \
+   && ! runuser -u postgres -- test -x "$LOCAL_DIR" 2>/dev/null; then
+  PG_DIR="/var/tmp/motcua-pg-$(printf '%s' "$LOCAL_DIR" | md5sum | cut -c1-10)"
+fi
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 

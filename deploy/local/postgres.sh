@@ -104,6 +104,12 @@ stop() {
   rm -f "$PID_FILE"
 }
 
+destroy() {
+  stop
+  [[ -d "$PG_DIR" ]] && { log "removing the cluster in $PG_DIR"; rm -rf "$PG_DIR"; }
+  return 0
+}
+
 url() { echo "postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/${1:-$PG_DB}"; }
 
 case "${1:-}" in
@@ -112,5 +118,6 @@ case "${1:-}" in
   stop) stop ;;
   status) if pid_alive "$PID_FILE"; then echo "postgresql running (pid $(cat "$PID_FILE"))"; else echo "postgresql stopped"; exit 1; fi ;;
   url) url "${2:-}" ;;
-  *) echo "usage: $0 install|start|stop|status|url [db]" >&2; exit 2 ;;
+  destroy) destroy ;;
+  *) echo "usage: $0 install|start|stop|status|url [db]|destroy" >&2; exit 2 ;;
 esac

@@ -1,0 +1,1 @@
+CREATE DATABASE motcua_test OWNER motcua;
