@@ -31,7 +31,8 @@ install() {
 
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the 'postgres' system user.
 as_owner() {
-  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # From / because the caller's directory may be out of the postgres user's reach.
+  if [[ "$(id -u)" == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 init_cluster() {
