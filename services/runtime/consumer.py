@@ -17,6 +17,7 @@ positions stored with the effects, so the database, not Kafka's committed offset
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -67,50 +68,75 @@ class Inbox:
 
     def __init__(self, schema: str, name: str) -> None:
         self.schema = schema
-        table = name.replace("-", "_")
-        self.inbox = sql.Identifier(schema, f"{table}_inbox")
-        self.positions = sql.Identifier(schema, f"{table}_positions")
+        self.inbox_table, self.positions_table = self.table_names(name)
+        self.inbox = sql.Identifier(schema, self.inbox_table)
+        self.positions = sql.Identifier(schema, self.positions_table)
+
+    @staticmethod
+    def table_names(consumer: str) -> tuple[str, str]:
+        """Plain identifiers for a consumer's tables (PostgreSQL names stop at 63 bytes)."""
+        base = re.sub(r"[^a-z0-9_]+", "_", consumer.lower()).strip("_")[:50]
+        return f"{base}_inbox", f"{base}_positions"
 
     def create(self, conn: psycopg.Connection) -> None:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(self.schema)))
-        conn.execute(sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} (event_id uuid PRIMARY KEY, event_type text NOT NULL, "
-            "topic text NOT NULL, partition int NOT NULL, \"offset\" bigint NOT NULL, "
-            "consumed_at timestamptz NOT NULL DEFAULT now())").format(self.inbox))
-        conn.execute(sql.SQL(
-            "CREATE TABLE IF NOT EXISTS {} (topic text NOT NULL, partition int NOT NULL, "
-            "next_offset bigint NOT NULL, PRIMARY KEY (topic, partition))").format(self.positions))
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (event_id uuid PRIMARY KEY, event_type text NOT NULL, "
+                'topic text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL, '
+                "consumed_at timestamptz NOT NULL DEFAULT now())"
+            ).format(self.inbox)
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (topic text NOT NULL, partition int NOT NULL, "
+                "next_offset bigint NOT NULL, PRIMARY KEY (topic, partition))"
+            ).format(self.positions)
+        )
 
     def admit(self, conn: psycopg.Connection, batch: Sequence[Delivered]) -> set[str]:
         """Record the batch's event ids; returns the ids never seen before (one round trip)."""
         if not batch:
             return set()
-        cur = conn.execute(sql.SQL(
-            "INSERT INTO {} (event_id, event_type, topic, partition, \"offset\") "
-            "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::bigint[]) "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id").format(self.inbox),
-            ([d.event.event_id for d in batch], [d.event.event_type for d in batch],
-             [d.topic for d in batch], [d.partition for d in batch], [d.offset for d in batch]))
+        cur = conn.execute(
+            sql.SQL(
+                'INSERT INTO {} (event_id, event_type, topic, partition, "offset") '
+                "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[], %s::bigint[]) "
+                "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+            ).format(self.inbox),
+            (
+                [d.event.event_id for d in batch],
+                [d.event.event_type for d in batch],
+                [d.topic for d in batch],
+                [d.partition for d in batch],
+                [d.offset for d in batch],
+            ),
+        )
         return {str(row[0]) for row in cur.fetchall()}
 
     def advance(self, conn: psycopg.Connection, positions: dict[TopicPartition, int]) -> None:
         if not positions:
             return
         items = sorted(positions.items(), key=lambda kv: (kv[0].topic, kv[0].partition))
-        conn.execute(sql.SQL(
-            "INSERT INTO {0} (topic, partition, next_offset) "
-            "SELECT * FROM unnest(%s::text[], %s::int[], %s::bigint[]) "
-            "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset "
-            "WHERE {0}.next_offset < EXCLUDED.next_offset").format(self.positions),
-            ([tp.topic for tp, _ in items], [tp.partition for tp, _ in items], [o for _, o in items]))
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {0} (topic, partition, next_offset) "
+                "SELECT * FROM unnest(%s::text[], %s::int[], %s::bigint[]) "
+                "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset "
+                "WHERE {0}.next_offset < EXCLUDED.next_offset"
+            ).format(self.positions),
+            ([tp.topic for tp, _ in items], [tp.partition for tp, _ in items], [o for _, o in items]),
+        )
 
-    def stored_positions(self, conn: psycopg.Connection, partitions: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+    def stored_positions(
+        self, conn: psycopg.Connection, partitions: Sequence[TopicPartition]
+    ) -> dict[TopicPartition, int]:
         cur = conn.execute(sql.SQL("SELECT topic, partition, next_offset FROM {}").format(self.positions))
         wanted = set(partitions)
         return {tp: o for t, p, o in cur.fetchall() if (tp := TopicPartition(t, p)) in wanted}
 
 
-class _SeekToStoredPositions(ConsumerRebalanceListener):
+class _SeekToStoredPositions(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
     def __init__(self, owner: InboxConsumer) -> None:
         self.owner = owner
 
@@ -124,9 +150,19 @@ class _SeekToStoredPositions(ConsumerRebalanceListener):
 
 
 class InboxConsumer:
-    def __init__(self, name: str, topics: Sequence[str], handler: Handler, *, consumer: AIOKafkaConsumer,
-                 dlq_producer: AIOKafkaProducer, database_url: str, schema: str, batch_size: int = 500,
-                 poll_timeout_ms: int = 200) -> None:
+    def __init__(
+        self,
+        name: str,
+        topics: Sequence[str],
+        handler: Handler,
+        *,
+        consumer: AIOKafkaConsumer,
+        dlq_producer: AIOKafkaProducer,
+        database_url: str,
+        schema: str,
+        batch_size: int = 500,
+        poll_timeout_ms: int = 200,
+    ) -> None:
         self.name = name
         self.topics = list(topics)
         self.handler = handler
@@ -155,7 +191,12 @@ class InboxConsumer:
         conn = self._connection()
         with conn.transaction():
             new_ids = self.inbox.admit(conn, batch)
-            fresh = [d for d in batch if str(d.event.event_id) in new_ids]
+            fresh = []
+            for d in batch:  # a re-sent event can also repeat inside one batch: apply its first copy only
+                event_id = str(d.event.event_id)
+                if event_id in new_ids:
+                    new_ids.discard(event_id)
+                    fresh.append(d)
             if fresh:
                 self.handler(conn, fresh)
             self.inbox.advance(conn, positions)
@@ -174,7 +215,8 @@ class InboxConsumer:
         await self.consumer.start()
 
     async def dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str, detail: str) -> None:
-        headers = list(record.headers or ()) + [
+        headers = [
+            *(record.headers or ()),
             ("dlq_reason", reason.encode()),
             ("dlq_error", detail[:2000].encode()),
             ("dlq_topic", record.topic.encode()),
@@ -183,11 +225,20 @@ class InboxConsumer:
             ("dlq_consumer", self.name.encode()),
             ("dlq_at", datetime.now(UTC).isoformat().encode()),
         ]
-        await (await self.dlq_producer.send(f"{record.topic}.dlq", record.value, key=record.key, headers=headers))
+        await (
+            await self.dlq_producer.send(f"{record.topic}.dlq", record.value, key=record.key, headers=headers)
+        )
         DEAD_LETTERS.labels(self.name, record.topic, reason).inc()
         EVENTS_CONSUMED.labels(self.name, record.topic, "dead-lettered").inc()
-        log.warning("dead-lettered", consumer=self.name, topic=record.topic, partition=record.partition,
-                    offset=record.offset, reason=reason, detail=detail[:300])
+        log.warning(
+            "dead-lettered",
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
+            detail=detail[:300],
+        )
 
     async def process(self, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> int:
         """Apply one fetched batch durably; returns how many events had an effect."""
@@ -225,7 +276,9 @@ class InboxConsumer:
     async def run(self) -> None:
         backoff = 0.2
         while not self._stopping.is_set():
-            fetched = await self.consumer.getmany(timeout_ms=self.poll_timeout_ms, max_records=self.batch_size)
+            fetched = await self.consumer.getmany(
+                timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
+            )
             if not fetched:
                 continue
             while True:

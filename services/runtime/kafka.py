@@ -6,6 +6,7 @@ partition; consumers never auto-commit: offsets are committed only after the eff
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ log = get_logger(__name__)
 class TopicSpec:
     name: str
     partitions: int
+    configs: tuple[tuple[str, str], ...] = ()
 
 
 def producer(bootstrap: str, client_id: str, *, linger_ms: int = 5) -> AIOKafkaProducer:
@@ -51,6 +53,18 @@ def consumer(bootstrap: str, group_id: str, *topics: str, max_records: int = 500
     )
 
 
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str], within_s: float = 30.0) -> None:
+    """A new topic's partitions take a moment to get a leader; producing before that only earns retries."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        described = await admin.describe_topics(names)
+        if all(t["partitions"] and all(p["leader"] >= 0 for p in t["partitions"]) for t in described):
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"topics without a leader after {within_s}s: {names}")
+        await asyncio.sleep(0.05)
+
+
 async def ensure_topics(bootstrap: str, topics: Iterable[TopicSpec]) -> list[str]:
     """Create the topics that do not exist yet; returns the names created. Existing topics are left alone."""
     wanted = {t.name: t for t in topics}
@@ -58,14 +72,18 @@ async def ensure_topics(bootstrap: str, topics: Iterable[TopicSpec]) -> list[str
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(t.name, num_partitions=t.partitions, replication_factor=1)
-                   for name, t in sorted(wanted.items()) if name not in existing]
+        missing = [
+            NewTopic(t.name, num_partitions=t.partitions, replication_factor=1, topic_configs=dict(t.configs))
+            for name, t in sorted(wanted.items())
+            if name not in existing
+        ]
         if missing:
             try:
                 await admin.create_topics(missing)
             except TopicAlreadyExistsError:
                 pass  # another process declared them between our list and create: same outcome
             log.info("topics created", topics=[t.name for t in missing])
+            await _wait_for_leaders(admin, [t.name for t in missing])
         return [t.name for t in missing]
     finally:
         await admin.close()

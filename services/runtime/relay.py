@@ -39,9 +39,19 @@ def tracking_recorder(name: str, env: dict[str, str]) -> TrackingRecorder:
 
 
 class OutboxRelay:
-    def __init__(self, name: str, app: Application[Any], outbound: Outbound, producer: AIOKafkaProducer,
-                 tracking: TrackingRecorder, *, page_size: int = 1000, idle_wait_s: float = 0.05,
-                 max_idle_wait_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        name: str,
+        app: Application[Any],
+        outbound: Outbound,
+        producer: AIOKafkaProducer,
+        tracking: TrackingRecorder,
+        *,
+        page_size: int = 1000,
+        idle_wait_s: float = 0.05,
+        max_idle_wait_s: float = 0.5,
+        namespace: str = "",
+    ) -> None:
         self.name = name
         self.app = app
         self.outbound = outbound
@@ -50,6 +60,7 @@ class OutboxRelay:
         self.page_size = page_size
         self.idle_wait_s = idle_wait_s
         self.max_idle_wait_s = max_idle_wait_s
+        self.namespace = namespace
         self.position: int | None = None
         self._stopping = asyncio.Event()
 
@@ -57,10 +68,15 @@ class OutboxRelay:
         """Publish the next page of notifications; returns how many notifications it covered."""
         if self.position is None:
             self.position = await asyncio.to_thread(self.tracking.max_tracking_id, self.app.name)
-        notifications = await asyncio.to_thread(
-            self.app.recorder.select_notifications, self.position, self.page_size, inclusive_of_start=False
-        ) if self.position is not None else await asyncio.to_thread(
-            self.app.recorder.select_notifications, None, self.page_size
+        notifications = (
+            await asyncio.to_thread(
+                self.app.recorder.select_notifications,
+                self.position,
+                self.page_size,
+                inclusive_of_start=False,
+            )
+            if self.position is not None
+            else await asyncio.to_thread(self.app.recorder.select_notifications, None, self.page_size)
         )
         if not notifications:
             return 0
@@ -71,9 +87,11 @@ class OutboxRelay:
             domain_event = self.app.mapper.to_domain_event(notification)
             for public in self.outbound(domain_event):
                 record = encode(public)
-                pending.append(await self.producer.send(record.topic, record.value, key=record.key,
-                                                        headers=record.headers))
-                per_topic[record.topic] = per_topic.get(record.topic, 0) + 1
+                topic = self.namespace + record.topic
+                pending.append(
+                    await self.producer.send(topic, record.value, key=record.key, headers=record.headers)
+                )
+                per_topic[topic] = per_topic.get(topic, 0) + 1
         await asyncio.gather(*pending)  # every ack, or an exception and nothing is recorded
         last = notifications[-1].id
         await asyncio.to_thread(self.tracking.insert_tracking, Tracking(self.app.name, last))
@@ -101,7 +119,9 @@ class OutboxRelay:
                     continue
             except Exception as exc:  # noqa: BLE001 - broker or database away: nothing recorded, try again
                 self.position = None  # re-read the durable position: the page may be re-sent, never skipped
-                log.warning("relay page failed; will retry", relay=self.name, error=f"{type(exc).__name__}: {exc}")
+                log.warning(
+                    "relay page failed; will retry", relay=self.name, error=f"{type(exc).__name__}: {exc}"
+                )
                 wait = self.max_idle_wait_s * 2
             try:
                 await asyncio.wait_for(self._stopping.wait(), wait)

@@ -23,6 +23,8 @@ class KafkaSettings(BaseSettings):
     port: int = 9092  # used only when bootstrap_servers is not given: the local broker of deploy/local
     client_id_prefix: str = "motcua"
     request_timeout_ms: int = 15_000
+    # Prefix for every topic name, so several environments (or test runs) can share one cluster.
+    topic_namespace: str = ""
 
     @property
     def servers(self) -> str:
