@@ -5,6 +5,7 @@ when it writes CloudEvents headers (ADR 0100).
 """
 
 import re
+from functools import cache
 from typing import ClassVar
 from uuid import UUID
 
@@ -100,7 +101,7 @@ class PublicEvent(ContractModel):
     @classmethod
     def payload_fields(cls) -> tuple[str, ...]:
         """Fields that travel in the Kafka value, in declaration order."""
-        return tuple(name for name in cls.model_fields if name not in cls.ENVELOPE_FIELDS)
+        return _payload_fields(cls)
 
     @field_validator("event_id")
     @classmethod
@@ -154,6 +155,12 @@ class PublicEvent(ContractModel):
                 "description": "MAJOR.MINOR of the payload schema; the minor grows with each added optional field",
             }
         return json_schema
+
+
+@cache
+def _payload_fields(cls: type[PublicEvent]) -> tuple[str, ...]:
+    # Cached per class: reading pydantic's model_fields costs ~50 µs, once per event on the relay's hot path.
+    return tuple(name for name in cls.model_fields if name not in cls.ENVELOPE_FIELDS)
 
 
 class DossierEvent(PublicEvent):

@@ -20,7 +20,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import psycopg
@@ -45,6 +45,16 @@ class Delivered:
     topic: str
     partition: int
     offset: int
+
+
+@dataclass
+class Decoded:
+    """A fetched batch after decoding: the valid events, where they came from, and where to resume."""
+
+    started: float
+    batch: list[Delivered] = field(default_factory=list)
+    records_by_id: dict[str, ConsumerRecord[bytes, bytes]] = field(default_factory=dict)
+    positions: dict[TopicPartition, int] = field(default_factory=dict)
 
 
 class HandlerRejected(Exception):
@@ -240,12 +250,11 @@ class InboxConsumer:
             detail=detail[:300],
         )
 
-    async def process(self, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> int:
-        """Apply one fetched batch durably; returns how many events had an effect."""
-        started = time.perf_counter()
-        batch: list[Delivered] = []
-        records_by_id: dict[str, ConsumerRecord[bytes, bytes]] = {}
-        positions: dict[TopicPartition, int] = {}
+    async def decode_batch(
+        self, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> Decoded:
+        """Decode and validate a fetched batch; what fails goes to the DLQ (acked) right here."""
+        decoded = Decoded(started=time.perf_counter())
         for tp, records in fetched.items():
             for record in records:
                 try:
@@ -253,48 +262,73 @@ class InboxConsumer:
                 except DecodeError as exc:
                     await self.dead_letter(record, exc.reason, str(exc))
                 else:
-                    batch.append(Delivered(event, record.topic, record.partition, record.offset))
-                    records_by_id[str(event.event_id)] = record
+                    decoded.batch.append(Delivered(event, record.topic, record.partition, record.offset))
+                    decoded.records_by_id[str(event.event_id)] = record
             if records:
-                positions[tp] = records[-1].offset + 1
+                decoded.positions[tp] = records[-1].offset + 1
+        return decoded
+
+    async def apply(self, decoded: Decoded) -> int:
+        """Apply a decoded batch in one transaction, then commit its offsets; returns the new effects."""
+        batch = decoded.batch
         while True:
             try:
-                applied = await asyncio.to_thread(self._apply, batch, positions)
+                applied = await asyncio.to_thread(self._apply, batch, decoded.positions)
                 break
             except HandlerRejected as rejected:
                 # A rule of this context refuses that one event: park it with the reason, keep the rest.
-                record = records_by_id[str(rejected.delivered.event.event_id)]
+                record = decoded.records_by_id[str(rejected.delivered.event.event_id)]
                 await self.dead_letter(record, "rejected-by-handler", rejected.reason)
                 batch = [d for d in batch if d is not rejected.delivered]
-        if positions:
-            await self.consumer.commit({tp: o for tp, o in positions.items()})
+        if decoded.positions:
+            await self.consumer.commit(dict(decoded.positions))
+        topic_counts: dict[str, int] = {}
         for d in batch:
-            EVENTS_CONSUMED.labels(self.name, d.topic, "applied").inc()
-        BATCH_SECONDS.labels(f"consumer:{self.name}").observe(time.perf_counter() - started)
+            topic_counts[d.topic] = topic_counts.get(d.topic, 0) + 1
+        for topic, count in topic_counts.items():
+            EVENTS_CONSUMED.labels(self.name, topic, "received").inc(count)
+        EVENTS_CONSUMED.labels(self.name, "*", "applied").inc(applied)
+        BATCH_SECONDS.labels(f"consumer:{self.name}").observe(time.perf_counter() - decoded.started)
         return applied
 
-    async def run(self) -> None:
+    async def process(self, fetched: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> int:
+        """Decode and apply one fetched batch durably; returns how many events had an effect."""
+        return await self.apply(await self.decode_batch(fetched))
+
+    async def _apply_until_done(self, decoded: Decoded) -> None:
         backoff = 0.2
-        while not self._stopping.is_set():
-            fetched = await self.consumer.getmany(
-                timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
-            )
-            if not fetched:
-                continue
-            while True:
-                try:
-                    await self.process(fetched)
-                    backoff = 0.2
-                    break
-                except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                    # The database is away: nothing was committed, so the same batch is applied again.
-                    log.warning("database unavailable; retrying batch", consumer=self.name, error=str(exc))
-                    self._conn = None
-                    try:
-                        await asyncio.wait_for(self._stopping.wait(), backoff)
-                        return
-                    except TimeoutError:
-                        backoff = min(backoff * 2, 5.0)
+        while True:
+            try:
+                await self.apply(decoded)
+                return
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                # The database is away: nothing was committed, so the same batch is applied again
+                # (it is not decoded or dead-lettered again).
+                log.warning("database unavailable; retrying batch", consumer=self.name, error=str(exc))
+                self._conn = None
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def run(self) -> None:
+        """Consume until stopped. Pipelined: the next batch is fetched and decoded while the previous one
+        is being applied; batches are still applied and committed strictly in order."""
+        applying: asyncio.Task[None] | None = None
+        try:
+            while not self._stopping.is_set():
+                fetched = await self.consumer.getmany(
+                    timeout_ms=self.poll_timeout_ms, max_records=self.batch_size
+                )
+                if not fetched:
+                    continue
+                decoded = await self.decode_batch(fetched)
+                if applying is not None:
+                    await applying
+                applying = asyncio.create_task(self._apply_until_done(decoded))
+            if applying is not None:
+                await applying
+        finally:
+            if applying is not None and not applying.done():
+                applying.cancel()
 
     def stop(self) -> None:
         self._stopping.set()
