@@ -78,8 +78,10 @@ def compatibility_problems(root: Path, current: Mapping[str, Any]) -> list[Incom
 
 def check(root: Path) -> int:
     failed = False
-    generated = drift(root, expected_documents())
     examples = example_problems()
+    # The documents embed the golden examples: with an invalid example they cannot be built, and the
+    # example problems (and the compatibility verdict below) are what the reader needs to see.
+    generated = [] if examples else drift(root, expected_documents())
     for problem in generated + examples:
         print(f"contracts: {problem}", file=sys.stderr)
     if generated:
