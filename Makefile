@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv with pinned dependencies, PostgreSQL (apt) and Kafka jars (Maven)
+	@bash $(LOCAL)/system-packages.sh
 	@if [ -z "$$DATABASE_URL" ]; then bash $(LOCAL)/postgres.sh install; fi
 	@if [ -z "$$KAFKA_BOOTSTRAP_SERVERS" ]; then bash $(LOCAL)/kafka.sh fetch; fi
 
