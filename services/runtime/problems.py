@@ -500,8 +500,12 @@ def limit_body(max_bytes: int) -> Middleware:
 def install_problem_handlers(app: FastAPI, *, max_body_bytes: int | None = DEFAULT_MAX_BODY_BYTES) -> None:
     """Make every error of ``app`` a problem-details response carrying the request's correlation id.
 
-    Call once, after the app is built and before it serves. ``max_body_bytes=None`` sets no body limit.
+    Call after the app is built and before it serves (a second call changes nothing).
+    ``max_body_bytes=None`` sets no body limit.
     """
+    if getattr(app.state, "problem_handlers_installed", False):
+        return
+    app.state.problem_handlers_installed = True
     app.add_exception_handler(RequestValidationError, _handle)
     app.add_exception_handler(HTTPException, _handle)
     app.add_exception_handler(IntegrityError, _handle)
