@@ -1,15 +1,435 @@
-"""intake-api: The one-stop desk API (submission, receipt, refusal, withdrawal). Behaviour arrives with issue 4."""
+"""intake-api: the one-stop desk over HTTP.
 
-from fastapi import FastAPI
+Every command is one POST, answered with what the desk decided; refusals are RFC 9457 problems naming the
+rule (409) or the field (422), and change nothing. Submissions need an ``Idempotency-Key``. The desk is
+synchronous (eventsourcing), so commands run in the thread pool.
+"""
 
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from fastapi import Body, Depends, FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse
+from psycopg_pool import AsyncConnectionPool
+from pydantic import BaseModel, Field
+
+from contracts.enums import ActorKind, Channel, TransferMode
+from intake.desk import IntakeDesk
+from intake.dossier import Dossier
+from intake.dossier_commands import (
+    CounterPayment,
+    Digitisation,
+    HandoverRecord,
+    Receipt,
+    ReceiveDetails,
+    Refusal,
+    SubmitDossier,
+    SupplementRequest,
+)
+from intake.dossier_values import Actor, CommandContext, ProvidedItem
+from intake.outbound import outbound
+from services.forms.document import to_html, to_pdf
+from services.intake.composition import build_desk, schema
+from services.intake.slip import receipt_slip
+from services.runtime.auth import AuthSettings, Principal, Role, install_auth, require_roles
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.http import create_app
+from services.runtime.idempotency import IdempotencyStore, idempotency, install_idempotency
+from services.runtime.problems import ProblemError, install_problem_handlers
+from services.runtime.simclock import clock_router
 
 NAME = "intake-api"
+T = TypeVar("T")
+
+OFFICER = require_roles(Role.COUNTER_OFFICER)
+OFFICER_OR_APPLICANT = require_roles(Role.COUNTER_OFFICER, Role.APPLICANT)
+SUBMITTERS = require_roles(Role.COUNTER_OFFICER, Role.APPLICANT, Role.POSTAL_PARTNER)
+READERS = require_roles(
+    Role.COUNTER_OFFICER,
+    Role.APPLICANT,
+    Role.PROCESSING_OFFICER,
+    Role.AGENCY_LEAD,
+    Role.AUDITOR,
+    Role.OPERATOR,
+    Role.POSTAL_PARTNER,
+)
+
+_ACTOR_KINDS = (
+    (Role.COUNTER_OFFICER, ActorKind.OFFICER),
+    (Role.POSTAL_PARTNER, ActorKind.POSTAL_STAFF),
+    (Role.APPLICANT, ActorKind.APPLICANT),
+)
+
+
+def command_context(request: Request, principal: Principal) -> CommandContext:
+    kind = next((k for role, k in _ACTOR_KINDS if role in principal.roles), ActorKind.SYSTEM)
+    unit = principal.unit_code if kind is ActorKind.OFFICER else None
+    return CommandContext(
+        actor=Actor(kind=kind, id=principal.subject, unit_code=unit),
+        correlation_id=UUID(request.state.correlation_id),
+    )
+
+
+class Supplement(BaseModel):
+    model_config = {"extra": "forbid"}
+    items: list[ProvidedItem] = Field(min_length=1)
+    channel: Channel
+
+
+class Withdrawal(BaseModel):
+    model_config = {"extra": "forbid"}
+    channel: Channel
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class Transfer(BaseModel):
+    model_config = {"extra": "forbid"}
+    mode: TransferMode
+    to_unit_code: str | None = None
+
+
+class WalkIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    submission: SubmitDossier
+    receive: ReceiveDetails = Field(default_factory=ReceiveDetails)
+
+
+def _json(value: Any, status: int = 200) -> JSONResponse:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return JSONResponse(jsonable_encoder(value), status_code=status)
+
+
+def dossier_view(desk: IntakeDesk, dossier: Dossier) -> dict[str, Any]:
+    events = list(desk.repository.event_store.get(dossier.id))
+    history = [
+        {
+            "event_type": p.event_type,
+            "seq": p.seq,
+            "occurred_at": p.occurred_at.isoformat(),
+            "actor": p.actor.model_dump(mode="json"),
+            "event_id": str(p.event_id),
+        }
+        for e in events
+        for p in outbound(e)
+    ]
+    procedure = desk.reference.procedures.get(dossier.procedure_code)
+    return {
+        "dossier_id": str(dossier.id),
+        "dossier_code": dossier.dossier_code,
+        "status": str(dossier.status),
+        "status_vi": dossier.status.label_vi,
+        "version": dossier.version,
+        "procedure": {"code": procedure.code, "name": procedure.name},
+        "channel": str(dossier.channel),
+        "receiving_unit_code": dossier.receiving_unit_code,
+        "processing_unit_code": dossier.processing_unit_code,
+        "submitted_at": _iso(dossier.submitted_at),
+        "received_at": _iso(getattr(dossier, "received_at", None)),
+        "clock_start_at": _iso(getattr(dossier, "clock_start_at", None)),
+        "due_at": _iso(getattr(dossier, "due_at", None)),
+        "receipt_slip_no": getattr(dossier, "receipt_slip_no", None),
+        "history": history,
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
 
 
 def build(runtime: Runtime) -> FastAPI:
-    return create_app(NAME, VERSION, runtime.readiness)
+    desk_holder: dict[str, IntakeDesk] = {}
+    pool = AsyncConnectionPool(runtime.database.url, min_size=1, max_size=10, open=False)
+    store = IdempotencyStore(pool, schema(runtime))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        desk_holder["desk"] = await asyncio.to_thread(build_desk, runtime)
+        await pool.open()
+        await store.create_table()
+        try:
+            yield
+        finally:
+            await pool.close()
+            desk_holder["desk"].close()
+
+    app = create_app(
+        NAME,
+        VERSION,
+        runtime.readiness,
+        lifespan=lifespan,
+        title="motcua — intake-api (Bộ phận Một cửa)",
+        description="Submission, intake checks, receipt with dossier code and due date, refusal, "
+        "withdrawal, payment at the desk, digitisation, postal hand-over.",
+    )
+    install_auth(app, AuthSettings())
+    install_problem_handlers(app)
+    install_idempotency(app, store)
+    if (simulated := runtime.simulated_clock) is not None:
+        app.include_router(clock_router(simulated))
+
+    def desk() -> IntakeDesk:
+        return desk_holder["desk"]
+
+    Desk = Annotated[IntakeDesk, Depends(desk)]
+    Store = Annotated[IdempotencyStore, Depends(idempotency)]
+
+    async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    @app.post(
+        "/dossiers", status_code=201, tags=["dossiers"], summary="E1 — nộp hồ sơ (counter, online, postal)"
+    )
+    async def submit(
+        request: Request,
+        body: SubmitDossier,
+        desk: Desk,
+        store: Store,
+        principal: Annotated[Principal, Depends(SUBMITTERS)],
+    ) -> Response:
+        async def command() -> Response:
+            dossier_id = await run(desk.submit, body, command_context(request, principal))
+            return _json(dossier_view(desk, await run(desk.get, dossier_id)), 201)
+
+        return await store.execute(request, principal, jsonable_encoder(body), command)
+
+    @app.post(
+        "/dossiers/walk-in",
+        status_code=201,
+        tags=["dossiers"],
+        summary="E1 + E5 — nộp và tiếp nhận ngay tại quầy (hồ sơ đầy đủ)",
+    )
+    async def walk_in(
+        request: Request,
+        body: WalkIn,
+        desk: Desk,
+        store: Store,
+        principal: Annotated[Principal, Depends(OFFICER)],
+    ) -> Response:
+        async def command() -> Response:
+            receipt = await run(
+                desk.submit_and_receive, body.submission, command_context(request, principal), body.receive
+            )
+            return _json(receipt, 201)
+
+        return await store.execute(request, principal, jsonable_encoder(body), command)
+
+    @app.post(
+        "/dossiers/{dossier_id}/intake-supplement-request",
+        tags=["dossiers"],
+        summary="E2 — yêu cầu bổ sung trước tiếp nhận (mẫu 02), một lần",
+    )
+    async def request_supplement(
+        request: Request,
+        dossier_id: UUID,
+        body: SupplementRequest,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER)],
+    ) -> Response:
+        await run(desk.request_intake_supplement, dossier_id, command_context(request, principal), body)
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
+    @app.post(
+        "/dossiers/{dossier_id}/intake-supplement", tags=["dossiers"], summary="E3 — công dân bổ sung hồ sơ"
+    )
+    async def provide_supplement(
+        request: Request,
+        dossier_id: UUID,
+        body: Supplement,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
+    ) -> Response:
+        await run(
+            desk.provide_intake_supplement,
+            dossier_id,
+            command_context(request, principal),
+            items=tuple(body.items),
+            channel=body.channel,
+        )
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
+    @app.post("/dossiers/{dossier_id}/refusal", tags=["dossiers"], summary="E4 — từ chối tiếp nhận (mẫu 03)")
+    async def refuse(
+        request: Request,
+        dossier_id: UUID,
+        body: Refusal,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER)],
+    ) -> Response:
+        await run(desk.refuse, dossier_id, command_context(request, principal), body)
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
+    @app.post(
+        "/dossiers/{dossier_id}/receipt",
+        tags=["dossiers"],
+        summary="E5 — tiếp nhận: mã hồ sơ, giấy tiếp nhận, thời hạn",
+    )
+    async def receive(
+        request: Request,
+        dossier_id: UUID,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER)],
+        body: Annotated[ReceiveDetails | None, Body()] = None,
+    ) -> Response:
+        receipt: Receipt = await run(desk.receive, dossier_id, command_context(request, principal), body)
+        return _json(receipt)
+
+    @app.post(
+        "/dossiers/{dossier_id}/digitisation", tags=["dossiers"], summary="E6 — số hóa thành phần hồ sơ"
+    )
+    async def digitise(
+        request: Request,
+        dossier_id: UUID,
+        body: Digitisation,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
+    ) -> Response:
+        await run(desk.digitise_component, dossier_id, command_context(request, principal), body)
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
+    @app.post("/dossiers/{dossier_id}/transfer", tags=["dossiers"], summary="E7 — chuyển xử lý")
+    async def transfer(
+        request: Request,
+        dossier_id: UUID,
+        body: Transfer,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER)],
+    ) -> Response:
+        await run(
+            desk.transfer,
+            dossier_id,
+            command_context(request, principal),
+            mode=body.mode,
+            to_unit_code=body.to_unit_code,
+        )
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
+    @app.post("/dossiers/{dossier_id}/payments", tags=["dossiers"], summary="E17 — thu phí, lệ phí tại quầy")
+    async def pay(
+        request: Request,
+        dossier_id: UUID,
+        body: CounterPayment,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER)],
+    ) -> Response:
+        await run(desk.record_counter_payment, dossier_id, command_context(request, principal), body)
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
+    @app.post("/dossiers/{dossier_id}/withdrawal", tags=["dossiers"], summary="E19 — rút hồ sơ")
+    async def withdraw(
+        request: Request,
+        dossier_id: UUID,
+        body: Withdrawal,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
+    ) -> Response:
+        await run(
+            desk.withdraw,
+            dossier_id,
+            command_context(request, principal),
+            channel=body.channel,
+            reason=body.reason,
+        )
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
+    @app.post(
+        "/postal-handovers",
+        tags=["postal"],
+        summary="P4 — biên bản giao nhận hồ sơ với bưu chính (tất cả hoặc không)",
+    )
+    async def handover(
+        request: Request,
+        body: HandoverRecord,
+        desk: Desk,
+        store: Store,
+        principal: Annotated[Principal, Depends(OFFICER)],
+    ) -> Response:
+        async def command() -> Response:
+            outcomes = await run(desk.record_postal_handover, body, command_context(request, principal))
+            return _json([dataclasses.asdict(o) for o in outcomes], 201)
+
+        return await store.execute(request, principal, jsonable_encoder(body), command)
+
+    @app.get("/dossiers/{dossier_id}", tags=["dossiers"], summary="Hồ sơ: trạng thái, thời hạn, lịch sử")
+    async def get_dossier(
+        dossier_id: UUID, desk: Desk, principal: Annotated[Principal, Depends(READERS)]
+    ) -> Response:
+        dossier = await run(desk.get, dossier_id)
+        return _json(await run(dossier_view, desk, dossier))
+
+    @app.get(
+        "/dossiers/{dossier_id}/events",
+        tags=["dossiers"],
+        summary="The dossier's public events as published (contracts v1)",
+    )
+    async def dossier_events(
+        dossier_id: UUID, desk: Desk, principal: Annotated[Principal, Depends(READERS)]
+    ) -> Response:
+        await run(desk.get, dossier_id)
+        events = await run(lambda: list(desk.repository.event_store.get(dossier_id)))
+        return _json([p.model_dump(mode="json") for e in events for p in outbound(e)])
+
+    @app.get(
+        "/dossiers/{dossier_id}/receipt-slip",
+        tags=["forms"],
+        summary="Mẫu 01 — giấy tiếp nhận hồ sơ và hẹn trả kết quả (?format=html|pdf)",
+    )
+    async def slip(
+        dossier_id: UUID, desk: Desk, principal: Annotated[Principal, Depends(READERS)], format: str = "html"
+    ) -> Response:
+        dossier = await run(desk.get, dossier_id)
+        if getattr(dossier, "dossier_code", None) is None or getattr(dossier, "received_at", None) is None:
+            raise ProblemError(
+                409,
+                "not-received",
+                "Not received yet",
+                detail="The dossier has no receipt slip before it is received.",
+                title_vi="Chưa tiếp nhận",
+                detail_vi="Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận.",
+            )
+        document = receipt_slip(dossier, desk.reference, principal.subject)
+        if format == "pdf":
+            pdf = await run(to_pdf, document)
+            return Response(
+                pdf,
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'inline; filename="{dossier.dossier_code}.pdf"'},
+            )
+        return HTMLResponse(to_html(document))
+
+    @app.get("/procedures", tags=["reference"], summary="Danh mục thủ tục hành chính")
+    async def procedures(desk: Desk) -> Response:
+        return _json(
+            [
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    "field": p.field,
+                    "duration": str(p.statutory_duration()),
+                    "online_mode": str(p.online_mode),
+                    "postal_allowed": p.postal_allowed,
+                    "personal_presence_required": p.personal_presence_required,
+                }
+                for p in desk.reference.procedures
+            ]
+        )
+
+    @app.get("/units", tags=["reference"], summary="Cây đơn vị hành chính")
+    async def units(desk: Desk) -> Response:
+        return _json(
+            [
+                {"code": u.code, "name": u.name, "kind": str(u.kind), "parent": u.parent}
+                for u in desk.reference.units
+            ]
+        )
+
+    return app
 
 
 if __name__ == "__main__":

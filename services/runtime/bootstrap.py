@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 import uvicorn
 from fastapi import FastAPI
@@ -15,8 +17,18 @@ from ..deployables import Deployable, by_name
 from .health import KafkaCheck, PostgresCheck, Readiness
 from .logging import configure_logging, get_logger
 from .settings import DatabaseSettings, KafkaSettings, ServiceSettings
+from .simclock import VN, SimulatedClock
 
 VERSION = "0.1.0"
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(VN)
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,11 @@ class Runtime:
     kafka: KafkaSettings
     database: DatabaseSettings
     readiness: Readiness
+    clock: Clock
+
+    @property
+    def simulated_clock(self) -> SimulatedClock | None:
+        return self.clock if isinstance(self.clock, SimulatedClock) else None
 
 
 def load_runtime(name: str) -> Runtime:
@@ -39,7 +56,12 @@ def load_runtime(name: str) -> Runtime:
         readiness.add("kafka", KafkaCheck(kafka.servers))
     if deployable.needs_postgres:
         readiness.add("postgres", PostgresCheck(database.url))
-    return Runtime(deployable, service, kafka, database, readiness)
+    clock: Clock = SystemClock()
+    if service.clock == "simulated":
+        if service.environment == "production":
+            raise SystemExit("SERVICE_CLOCK=simulated is refused in production: business time must be real")
+        clock = SimulatedClock(service.clock_start, service.clock_rate)
+    return Runtime(deployable, service, kafka, database, readiness, clock)
 
 
 def serve(name: str, build: Callable[[Runtime], FastAPI]) -> None:

@@ -7,6 +7,7 @@ provides.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 from urllib.parse import unquote, urlparse
 
@@ -69,3 +70,11 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
     environment: Literal["local", "ci", "production"] = "local"
+    # Prefix of every PostgreSQL schema this process owns, so test runs and demos can sit side by side.
+    schema_prefix: str = ""
+    clock: Literal["system", "simulated"] = "system"
+    clock_start: datetime | None = None
+    clock_rate: float = 1.0
+
+    def schema_name(self, name: str) -> str:
+        return f"{self.schema_prefix}{name}"

@@ -1,0 +1,1 @@
+"""Vietnamese administrative forms (Circular 03/2025 Annex I) rendered as HTML and PDF."""
