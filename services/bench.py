@@ -265,6 +265,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--dossiers", type=int, default=2_000)
     parser.add_argument("--consumer-batch", type=int, default=2_000)
+    parser.add_argument("--intake-commands", type=int, default=300)
+    parser.add_argument("--intake-concurrency", type=int, default=8)
     args = parser.parse_args()
     result = asyncio.run(run(args.events, args.dossiers, args.consumer_batch))
     print()
@@ -277,6 +279,17 @@ def main() -> None:
     print(
         f"{'Kafka → inbox consumer → PostgreSQL':<34}{c['events_per_s']:>12,.0f}"
         f"{c['raw_consumer_events_per_s']:>15,.0f}{c['ratio']:>8.2f}   ≥ 0.5"
+    )
+    print("\nintake commands through HTTP …", flush=True)
+    from services import bench_intake
+
+    intake = bench_intake.run(args.intake_commands, args.intake_concurrency)
+    result["intake"] = intake
+    print(
+        f"{'intake walk-in receipts via HTTP':<34}{intake['http_commands_per_s']:>12,.0f}"
+        f"{intake['raw_saves_per_s']:>15,.0f}{intake['ratio']:>8.2f}   ≥ 0.5"
+        f"   ({intake['uvicorn_workers']} uvicorn worker, {intake['concurrency']} clients, "
+        f"{intake['failures']} failed; raw = eventsourcing save() of a new 4-event aggregate pair)"
     )
     out = Path(".local/bench")
     out.mkdir(parents=True, exist_ok=True)
