@@ -14,6 +14,7 @@ from contracts.registry import EVENT_TYPES
 DEPLOYABLES = (
     "intake-api",
     "intake-relay",
+    "intake-worker",
     "processing-worker",
     "processing-api",
     "processing-relay",
@@ -73,7 +74,7 @@ _PLANS = (
         12,
         _DOSSIER_KEY,
         ("processing-relay",),
-        ("delivery-worker", "portal-sync", "projector"),
+        ("intake-worker", "delivery-worker", "portal-sync", "projector"),
         "Competent agency: steps, supplements, obligations, apologies, clock pauses, stop, outcome",
     ),
     _Plan(

@@ -22,6 +22,7 @@ class Deployable:
 DEPLOYABLES: tuple[Deployable, ...] = (
     Deployable("intake-api", "services.intake.api", 8010, "one-stop desk API: submission, receipt, refusal"),
     Deployable("intake-relay", "services.intake.relay", 8011, "intake event store → intake topic"),
+    Deployable("intake-worker", "services.intake.worker", 8012, "learns results and stops from processing"),
     Deployable(
         "processing-worker", "services.processing.worker", 8020, "consumes intake events, opens cases"
     ),

@@ -19,12 +19,16 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from conftest import Stack, auth
 from waiting import wait_until
 
-from contracts.codec import decode
+from contracts.codec import decode, encode
+from contracts.enums import Producer
+from contracts.golden import example_event
+from contracts.identity import public_event_id
+from contracts.processing import ResultIssued
 from contracts.topic_names import INTAKE_DOSSIERS
 from services.runtime.auth import AuthSettings, issue_token
 
@@ -449,3 +453,55 @@ def test_two_concurrent_receipts_of_one_dossier_one_wins_one_conflicts(intake: S
     ).json()
     received = [e for e in history if e["event_type"].endswith("dossier-received.v1")]
     assert len(received) == 1  # received once, with one code: never a lost update, never a double
+
+
+def test_withdrawal_after_a_result_is_refused_once_intake_learns_of_it(intake: Stack) -> None:
+    # Processing's ResultIssued reaches intake through Kafka (intake-worker); from then on a withdrawal is
+    # refused with the rule that forbids it, and the store does not move.
+    intake.start("intake-worker")
+    intake.set_clock("intake-api", at(2026, 3, 18, 9, 0))
+    r = post(
+        intake, "/dossiers/walk-in", {"submission": business_registration()}, OFFICER, key=str(uuid.uuid4())
+    )
+    assert r.status_code == 201, r.text
+    dossier_id = uuid.UUID(r.json()["dossier_id"])
+    result = example_event(ResultIssued.EVENT_TYPE).model_copy(
+        update={
+            "event_id": public_event_id(Producer.PROCESSING, dossier_id, 9, at(2026, 3, 19, 10, 0)),
+            "dossier_id": dossier_id,
+            "seq": 9,
+            "occurred_at": at(2026, 3, 19, 10, 0),
+            "recorded_at": at(2026, 3, 19, 10, 0),
+        }
+    )
+
+    async def publish() -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=intake.kafka_bootstrap, acks="all", enable_idempotence=True
+        )
+        await producer.start()
+        try:
+            record = encode(result)
+            for _ in range(2):  # delivered twice, as after a relay crash: the desk notes it once
+                await (
+                    await producer.send(
+                        intake.namespace + record.topic, record.value, key=record.key, headers=record.headers
+                    )
+                )
+        finally:
+            await producer.stop()
+
+    asyncio.run(publish())
+
+    def result_ready() -> bool:
+        view = httpx.get(
+            f"{intake.urls['intake-api']}/dossiers/{dossier_id}", headers=OFFICER, timeout=10
+        ).json()
+        return bool(view["status"] == "RESULT_READY")
+
+    wait_until(result_ready, 60, "intake to learn the result from processing")
+    before = events_in_store(intake)
+    r = post(intake, f"/dossiers/{dossier_id}/withdrawal", {"channel": "COUNTER"}, CITIZEN)
+    assert r.status_code == 409, r.text
+    assert r.json()["rule"] == "WITHDRAW_AFTER_RESULT"
+    assert events_in_store(intake) == before
