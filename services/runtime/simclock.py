@@ -5,7 +5,6 @@ now) and runs at ``SERVICE_CLOCK_RATE`` times real speed (0 = frozen until set);
 with ``PUT /ops/clock``. Refused in production: there, "now" is the system clock and nothing else.
 """
 
-
 import threading
 import time
 from datetime import datetime, timedelta
