@@ -113,7 +113,7 @@ async def http_commands(url: str, count: int, concurrency: int) -> tuple[float, 
     return count / (time.perf_counter() - started), failures
 
 
-def run(count: int = 300, concurrency: int = 8) -> dict[str, Any]:
+def run(count: int = 300, concurrency: int = 8, workers: int = 2) -> dict[str, Any]:
     database = DatabaseSettings()
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     prefix, raw_schema = f"benchi{stamp}_", f"benchraw_{stamp}"
@@ -153,7 +153,7 @@ def run(count: int = 300, concurrency: int = 8) -> dict[str, Any]:
         return {
             "commands": count,
             "concurrency": concurrency,
-            "uvicorn_workers": 1,
+            "uvicorn_workers": workers,
             "failures": failures,
             "http_commands_per_s": http_rate,
             "raw_saves_per_s": raw_rate,

@@ -5,10 +5,12 @@ Settings are read here, at start, never at import: importing a service module ha
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import uvicorn
 from fastapi import FastAPI
@@ -65,16 +67,36 @@ def load_runtime(name: str) -> Runtime:
 
 
 def serve(name: str, build: Callable[[Runtime], FastAPI]) -> None:
+    """Run one deployable. ``SERVICE_WORKERS`` > 1 starts that many uvicorn worker processes, for APIs only:
+    a relay or consumer loop must run once per deployable (its position and group membership are its own)."""
     runtime = load_runtime(name)
-    app = build(runtime)
     port = runtime.service.port or runtime.deployable.port
-    get_logger(__name__).info("starting", host=runtime.service.host, port=port, version=VERSION)
-    uvicorn.run(
-        app,
-        host=runtime.service.host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
+    workers = runtime.service.workers
+    if workers > 1 and not name.endswith("-api"):
+        raise SystemExit(f"SERVICE_WORKERS={workers}: only APIs may run several workers, not {name}")
+    get_logger(__name__).info(
+        "starting", host=runtime.service.host, port=port, version=VERSION, workers=workers
     )
+    options: dict[str, Any] = {
+        "host": runtime.service.host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 10,
+    }
+    if workers > 1:
+        os.environ["SERVICE_NAME"] = name  # each worker process builds its own app from this
+        uvicorn.run(
+            "services.runtime.bootstrap:app_from_environment", factory=True, workers=workers, **options
+        )
+    else:
+        uvicorn.run(build(runtime), **options)
+
+
+def app_from_environment() -> FastAPI:
+    """The app of the deployable named by ``SERVICE_NAME``, built in a uvicorn worker process."""
+    name = os.environ["SERVICE_NAME"]
+    module = importlib.import_module(by_name(name).module)
+    build: Callable[[Runtime], FastAPI] = module.build
+    return build(load_runtime(name))

@@ -72,6 +72,7 @@ class ServiceSettings(BaseSettings):
     environment: Literal["local", "ci", "production"] = "local"
     # Prefix of every PostgreSQL schema this process owns, so test runs and demos can sit side by side.
     schema_prefix: str = ""
+    workers: int = Field(default=1, ge=1, le=32)  # uvicorn worker processes (APIs only)
     clock: Literal["system", "simulated"] = "system"
     clock_start: datetime | None = None
     clock_rate: float = 1.0
