@@ -1,122 +1,20 @@
-"""The end-to-end tier: the real deployables as processes, on the real broker and server.
-
-Each test module gets its own PostgreSQL schema prefix and Kafka topic namespace, and the processes run on
-a simulated clock an operator token can move, so journeys happen on the business days they are about.
-"""
+"""The end-to-end tier: the real deployables as processes, on the real broker and server (harness in
+e2e_stack.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
-from waiting import free_port, wait_until
-
-from services.deployables import by_name
-from services.runtime.auth import AuthSettings, issue_token
-
-REPO = Path(__file__).resolve().parents[2]
+from e2e_stack import Stack
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.path):
             item.add_marker(pytest.mark.integration)
-
-
-def token(
-    role: str,
-    subject: str,
-    unit: str | None = None,
-    partner: str | None = None,
-    ttl: timedelta = timedelta(hours=2),
-) -> str:
-    return issue_token(AuthSettings(), subject, [role], ttl, unit_code=unit, partner_id=partner)
-
-
-def auth(role: str, subject: str, unit: str | None = None, partner: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(role, subject, unit, partner)}"}
-
-
-@dataclass
-class Stack:
-    prefix: str
-    namespace: str
-    database_url: str
-    kafka_bootstrap: str
-    urls: dict[str, str] = field(default_factory=dict)
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    def env(self, name: str, port: int) -> dict[str, str]:
-        return {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
-            "KAFKA_TOPIC_NAMESPACE": self.namespace,
-            "SERVICE_SCHEMA_PREFIX": self.prefix,
-            "SERVICE_PORT": str(port),
-            "SERVICE_CLOCK": "simulated",
-            "SERVICE_CLOCK_RATE": "1",
-            "SERVICE_LOG_LEVEL": "INFO",
-        }
-
-    def start(self, name: str) -> str:
-        deployable = by_name(name)
-        port = free_port()
-        logs = REPO / ".local" / "logs" / "tests"
-        logs.mkdir(parents=True, exist_ok=True)
-        out = open(logs / f"{name}-{self.prefix.strip('_')}.log", "ab")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", deployable.module],
-            cwd=REPO,
-            env=self.env(name, port),
-            stdout=out,
-            stderr=out,
-        )
-        url = f"http://127.0.0.1:{port}"
-        self.urls[name] = url
-
-        def ready() -> bool:
-            if self.processes[name].poll() is not None:
-                raise AssertionError(f"{name} exited; see {logs}")
-            try:
-                return httpx.get(f"{url}/ready", timeout=5).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_until(ready, 90, f"{name} to be ready")
-        return url
-
-    def set_clock(self, name: str, at: datetime, rate: float = 0) -> None:
-        r = httpx.put(
-            f"{self.urls[name]}/ops/clock",
-            json={"now": at.isoformat(), "rate": rate},
-            headers=auth("operator", "ops.e2e"),
-            timeout=10,
-        )
-        assert r.status_code == 200, r.text
-
-    def scalar(self, query: str) -> int:
-        with psycopg.connect(self.database_url) as conn:
-            row = conn.execute(query).fetchone()
-            return int(row[0]) if row and row[0] is not None else 0
-
-    def stop(self) -> None:
-        for p in self.processes.values():
-            p.terminate()
-        for p in self.processes.values():
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 @pytest.fixture(scope="module")

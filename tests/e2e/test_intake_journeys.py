@@ -21,7 +21,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from conftest import Stack, auth
+from e2e_stack import Stack, auth
 from waiting import wait_until
 
 from contracts.codec import decode, encode
