@@ -30,7 +30,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol, event
 from psycopg import sql
 
-from contracts.codec import KafkaRecord, encode
+from contracts.codec import KafkaRecord, decode, encode
 from contracts.enums import Producer
 from contracts.envelope import PublicEvent
 from contracts.golden import example_event
@@ -238,6 +238,12 @@ async def run(events: int, dossiers: int, consumer_batch: int) -> dict[str, Any]
         app.close()
         assert row is not None and row[0] == n, f"bench consumer applied {row} of {n}"
 
+        # What one core can decode and validate at best: the ceiling of any consumer that checks contracts.
+        started_d = time.perf_counter()
+        for r in records:
+            decode(r.headers, r.value)
+        decode_rate = rate(n, time.perf_counter() - started_d)
+
         result = {
             "events": n,
             "consumer_batch": consumer_batch,
@@ -246,6 +252,7 @@ async def run(events: int, dossiers: int, consumer_batch: int) -> dict[str, Any]
                 "raw_producer_events_per_s": rate(n, raw_send),
                 "ratio": rate(n, relay_s) / rate(n, raw_send),
             },
+            "decode_only_events_per_s": decode_rate,
             "consumer": {
                 "events_per_s": rate(n, inbox_s),
                 "raw_consumer_events_per_s": rate(n, raw_consume),
