@@ -1,8 +1,8 @@
 """Test kit for the processing context: the REAL intake deadline engine and catalogue behind processing's
 ports, a desk that publishes intake's public events, and a journey driver on a simulated clock.
 
-The two adapters (``IntakeDeadlines``, ``CatalogueWorkflows``) are what the composition root will use; the
-lead moves them to ``services/`` (tests may import ``intake``, ``processing`` may not).
+The two adapters (``IntakeDeadlines``, ``CatalogueWorkflows``) are the composition root's, imported from
+``services.processing.adapters`` (tests may import ``intake`` and ``services``; ``processing`` may not).
 
 Calendar facts used by the tests (shipped data, commune H44.100, office hours 07:30–11:30, 13:00–17:00):
 - Giỗ Tổ 2026 falls on Sunday 26/4 → compensatory day off Monday 27/4; 30/4 (Thu) and 1/5 (Fri) are off.
@@ -13,22 +13,19 @@ Calendar facts used by the tests (shipped data, commune H44.100, office hours 07
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from contracts.enums import (
     ActorKind,
     Channel,
-    ClockPauseReason,
-    DurationUnit,
     FeeKind,
     PaymentMethod,
     Producer,
     StepKind,
     StepOutcome,
-    SupplementClockPolicy,
     TransferMode,
 )
 from contracts.envelope import Actor, PublicEvent
@@ -52,7 +49,6 @@ from contracts.values import (
     SubmittedComponent,
 )
 from intake.calendar import VIETNAM_TZ
-from intake.deadlines import DeadlineEngine, DeadlinePolicy
 from intake.reference import ReferenceData, load_reference_data
 from intake.reference.procedures import Procedure
 from processing.application import Processing, Recorded
@@ -60,93 +56,10 @@ from processing.case import Case
 from processing.clock import SettableClock
 from processing.outbound import to_public
 from processing.policy import ProcessingPolicy
-from processing.ports import Deadline, UnknownProcedure
 from processing.watcher import WatcherConfig
-from processing.workflow import StepRole, TimeLimit, Workflow, WorkflowStep
+from services.processing.adapters import CatalogueWorkflows, IntakeDeadlines
 
-# --- the adapters -----------------------------------------------------------------------------------------
-
-
-class IntakeDeadlines:
-    """processing.ports.Deadlines on intake's DeadlineEngine, one engine per unit calendar."""
-
-    def __init__(self, reference: ReferenceData, policy: DeadlinePolicy | None = None) -> None:
-        self.reference = reference
-        self.policy = policy or DeadlinePolicy()
-        self._engines: dict[str, DeadlineEngine] = {}
-
-    def engine(self, unit_code: str) -> DeadlineEngine:
-        if unit_code not in self._engines:
-            self._engines[unit_code] = DeadlineEngine(self.reference.calendar_for(unit_code), self.policy)
-        return self._engines[unit_code]
-
-    def deadline(
-        self, unit_code: str, limit: TimeLimit, start: datetime, *, cutoff: time | None = None
-    ) -> Deadline:
-        computed = self.engine(unit_code).deadline(limit, start, cutoff=cutoff)
-        return Deadline(computed.clock_start_at, computed.due_at)
-
-    def add_working_time(self, unit_code: str, start: datetime, amount: timedelta) -> datetime:
-        return self.engine(unit_code).calendar.add_working_time(start, amount)
-
-    def working_time_between(self, unit_code: str, start: datetime, end: datetime) -> timedelta:
-        return self.engine(unit_code).calendar.working_time_between(start, end)
-
-    def working_days_between(self, unit_code: str, start: date, end: date) -> int:
-        return self.engine(unit_code).calendar.working_days_between(start, end)
-
-    def one_working_day_before(self, unit_code: str, at: datetime) -> datetime:
-        engine = self.engine(unit_code)
-        return engine.calendar.subtract_working_time(at, engine.working_day_length)
-
-
-# Partner agencies the catalogue names in words, as unit codes; "{unit}" is the processing unit (a commune's
-# own division). Commune police belong to the provincial police (H44.15); the health-insurance card is
-# issued by the provincial social insurance (H44.16).
-PARTNER_UNITS: Mapping[str, str] = {
-    "Công an cấp xã": "H44.15",
-    "Bảo hiểm xã hội": "H44.16",
-    "Phòng Văn hóa - Xã hội cấp xã": "{unit}.VHXH",
-}
-
-
-class CatalogueWorkflows:
-    """processing.ports.Workflows on intake's procedure catalogue."""
-
-    def __init__(self, reference: ReferenceData, partner_units: Mapping[str, str] = PARTNER_UNITS) -> None:
-        self.reference = reference
-        self.partner_units = partner_units
-
-    def workflow_for(self, procedure_code: str, processing_unit_code: str) -> Workflow:
-        try:
-            procedure = self.reference.procedures.get(procedure_code)
-        except KeyError:
-            raise UnknownProcedure(procedure_code) from None
-        steps = []
-        for step in procedure.workflow:
-            role = StepRole(step.handled_by.value)
-            agency_code = None
-            if role is StepRole.PARTNER_AGENCY and step.agency is not None:
-                agency_code = self.partner_units[step.agency].format(unit=processing_unit_code)
-            steps.append(
-                WorkflowStep(
-                    kind=StepKind(step.step.value),
-                    name=step.name,
-                    role=role,
-                    allotted=TimeLimit(step.allotted.value, DurationUnit(step.allotted.unit.value)),
-                    agency_code=agency_code,
-                    agency_name=step.agency,
-                )
-            )
-        return Workflow(
-            procedure_code=procedure.code,
-            steps=tuple(steps),
-            supplement_clock_policy=SupplementClockPolicy(procedure.supplement_clock_policy.value),
-            clock_exclusions=frozenset(ClockPauseReason(e.value) for e in procedure.clock_exclusions),
-            receipt_cutoff=procedure.receipt_cutoff,
-            inter_agency_group=procedure.inter_agency_group.value if procedure.inter_agency_group else None,
-            legal_basis=tuple(procedure.legal_basis),
-        )
+# --- the adapters live in the composition root (services/processing/adapters.py) ------------------------
 
 
 @functools.cache
