@@ -53,7 +53,7 @@ init_cluster() {
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$PG_DIR'
-max_connections = 200
+max_connections = 500  # e2e stacks run a dozen processes, each with its own pools
 shared_buffers = 256MB
 wal_level = logical
 timezone = 'UTC'
