@@ -323,6 +323,41 @@ class IntakeDesk(Application[UUID]):
 
         self._run(action)
 
+    def note_supplement_requested(
+        self, dossier_id: UUID, context: CommandContext, *, request_no: int, source_event_id: UUID
+    ) -> None:
+        """Processing asked for a supplement after receipt (E13): the desk now awaits the applicant's answer."""
+
+        def action(now: datetime) -> None:
+            dossier = self.get(dossier_id)
+            dossier.note_supplement_requested(
+                Stamp.of(context, now), request_no=request_no, source_event_id=source_event_id
+            )
+            self._commit(dossier)
+
+        self._run(action)
+
+    def submit_supplement(
+        self,
+        dossier_id: UUID,
+        context: CommandContext,
+        *,
+        items: Sequence[ProvidedItem],
+        channel: Channel,
+    ) -> None:
+        """E14: the applicant's answer to the post-receipt request; processing restarts or resumes the clock."""
+
+        def action(now: datetime) -> None:
+            dossier = self.get(dossier_id)
+            checked = [
+                replace(item, files=checks.check_files(item.files, field=f"items[{index}].files"))
+                for index, item in enumerate(items)
+            ]
+            dossier.submit_supplement(Stamp.of(context, now), items=checked, channel=Channel(channel))
+            self._commit(dossier)
+
+        self._run(action)
+
     def note_processing_stopped(
         self, dossier_id: UUID, context: CommandContext, *, source_event_id: UUID
     ) -> None:

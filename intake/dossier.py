@@ -248,6 +248,30 @@ class Dossier(Aggregate):
             aggregate.outcome = Outcome(self.outcome)
             aggregate.result_source_event_id = self.source_event_id
 
+    class SupplementRequestNoted(Event):
+        """Processing asked for a supplement after receipt (internal: processing publishes E13)."""
+
+        request_no: int
+        source_event_id: UUID
+
+        def evolve(self, aggregate: Dossier) -> None:
+            aggregate.open_supplement_request = self.request_no
+            aggregate.supplement_request_sources = (
+                *aggregate.supplement_request_sources,
+                self.source_event_id,
+            )
+
+    class SupplementSubmitted(Event):
+        """E14: the applicant handed in what the post-receipt request asked for."""
+
+        request_no: int
+        items: Sequence[ProvidedItem]
+        channel: str
+
+        def evolve(self, aggregate: Dossier) -> None:
+            aggregate.open_supplement_request = None
+            aggregate.provided_items = (*aggregate.provided_items, *self.items)
+
     class ProcessingStopNoted(Event):
         """Processing stopped the dossier (internal: processing publishes it)."""
 
@@ -287,6 +311,8 @@ class Dossier(Aggregate):
         self.outcome: Outcome | None = None
         self.result_source_event_id: UUID | None = None
         self.stop_source_event_id: UUID | None = None
+        self.open_supplement_request: int | None = None
+        self.supplement_request_sources: tuple[UUID, ...] = ()
 
     # --- queries --------------------------------------------------------------------------------------
 
@@ -794,6 +820,51 @@ class Dossier(Aggregate):
             )
         self._trigger(
             self.ResultNoted, stamp, public=False, outcome=outcome.value, source_event_id=source_event_id
+        )
+
+    def note_supplement_requested(self, stamp: Stamp, *, request_no: int, source_event_id: UUID) -> None:
+        """Processing asked for a supplement (E13), routed through the desk. Idempotent by the upstream id."""
+        if source_event_id in self.supplement_request_sources:
+            return
+        self._refuse_if_terminal()
+        if not self.is_received:
+            raise IntakeRuleViolation(
+                "SUPPLEMENT_BEFORE_RECEIPT",
+                "Hồ sơ chưa được tiếp nhận nên chưa thể yêu cầu bổ sung sau tiếp nhận.",
+                "A dossier that was never received cannot be asked for a post-receipt supplement.",
+            )
+        self._trigger(
+            self.SupplementRequestNoted,
+            stamp,
+            public=False,
+            request_no=request_no,
+            source_event_id=source_event_id,
+        )
+
+    def submit_supplement(self, stamp: Stamp, *, items: Sequence[ProvidedItem], channel: Channel) -> None:
+        """E14: the applicant answers the open post-receipt supplement request at the desk or online."""
+        self._refuse_if_terminal()
+        if self.open_supplement_request is None:
+            raise IntakeRuleViolation(
+                "NO_SUPPLEMENT_REQUESTED",
+                "Cơ quan giải quyết không yêu cầu bổ sung hồ sơ này (hoặc đã nhận bổ sung).",
+                "No post-receipt supplement request is open for this dossier.",
+            )
+        _check_items_named(items)
+        for index, item in enumerate(items):
+            if item.component_code is not None and item.component_code not in self.published_components:
+                raise invalid(
+                    "COMPONENT_NOT_PUBLISHED",
+                    f"Thành phần {item.component_code} không có trong danh mục thành phần hồ sơ của thủ tục.",
+                    f"Component {item.component_code} is not published for the procedure.",
+                    field=f"items[{index}].component_code",
+                )
+        self._trigger(
+            self.SupplementSubmitted,
+            stamp,
+            request_no=self.open_supplement_request,
+            items=tuple(items),
+            channel=channel.value,
         )
 
     def note_processing_stopped(self, stamp: Stamp, *, source_event_id: UUID) -> None:

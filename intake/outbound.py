@@ -100,6 +100,14 @@ def _supplement_provided(event: Dossier.IntakeSupplementProvided) -> _Payload:
     return public.IntakeSupplementProvided, {"items": _values(event.items), "channel": event.channel}
 
 
+def _supplement_submitted(event: Dossier.SupplementSubmitted) -> _Payload:
+    return public.SupplementSubmitted, {
+        "request_no": event.request_no,
+        "items": _values(event.items),
+        "channel": event.channel,
+    }
+
+
 def _refused(event: Dossier.Refused) -> _Payload:
     return public.DossierRefused, {
         "reason_code": event.reason_code,
@@ -168,6 +176,7 @@ _BUILDERS: dict[type[Dossier.Event], Callable[[Any], _Payload]] = {
     Dossier.Submitted: _submitted,
     Dossier.IntakeSupplementRequested: _supplement_requested,
     Dossier.IntakeSupplementProvided: _supplement_provided,
+    Dossier.SupplementSubmitted: _supplement_submitted,
     Dossier.Refused: _refused,
     Dossier.Received: _received,
     Dossier.ComponentDigitized: _digitized,

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from .projections.cli import projections_app, replay
 from .runtime.auth import (
     DEVELOPMENT_ENVIRONMENTS,
     AuthSettings,
@@ -32,6 +33,8 @@ BUSINESS_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 app = typer.Typer(name="motcua", help="Operate a motcua deployment.", no_args_is_help=True)
 token_app = typer.Typer(help="Development bearer tokens: issue and inspect.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.command("replay")(replay)
+app.add_typer(projections_app, name="projections")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

@@ -86,7 +86,11 @@ start() {
     "$JAVA" -cp "$cp" "$log4j" kafka.tools.StorageTool format -t "$cid" \
         -c "$KAFKA_DIR/server.properties" --ignore-formatted >> "$KAFKA_DIR/logs/format.log" 2>&1
   fi
-  log "starting kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (log: $KAFKA_DIR/logs/server.log)"
+  # Every partition keeps several files open; test runs create many namespaced topics. Give the broker
+  # room (as root the hard limit can be raised; otherwise take what the hard limit allows).
+  ulimit -Hn 1048576 2>/dev/null || true
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  log "starting kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT (log: $KAFKA_DIR/logs/server.log, open files: $(ulimit -n))"
   # setsid: the broker gets its own session, so a Ctrl-C in the terminal that ran `make run` does not
   # kill it behind the pid file's back; `make down` stops it by pid.
   setsid "$JAVA" -Xms256m -Xmx${KAFKA_HEAP:-768m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \

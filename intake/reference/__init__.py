@@ -43,6 +43,11 @@ def load_reference_data(
         for p in procedures
         if p.handling_unit is not None and p.handling_unit not in units
     ]
+    missing += [
+        f"announcement {a.decision_no}: announcing_unit {a.announcing_unit} is not in the unit tree"
+        for a in procedures.announcements
+        if a.announcer_level.value == "PROVINCE" and a.announcing_unit not in units
+    ]
     if missing:
         raise ReferenceDataError(procedures_path, missing)
     calendars = load_calendar(

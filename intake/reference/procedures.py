@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +28,32 @@ class OnlineMode(StrEnum):
     FULL = "FULL"  # toàn trình
     PARTIAL = "PARTIAL"  # một phần
     NONE = "NONE"
+
+
+class ApplicantKind(StrEnum):
+    CITIZEN = "CITIZEN"  # công dân
+    ORGANISATION = "ORGANISATION"  # tổ chức, doanh nghiệp
+
+
+class AnnouncementKind(StrEnum):
+    """What an announcement decision (quyết định công bố) does to the procedures it lists."""
+
+    NEW = "NEW"
+    AMENDED = "AMENDED"
+    REPLACED = "REPLACED"
+    ABOLISHED = "ABOLISHED"
+
+
+class AnnouncerLevel(StrEnum):
+    MINISTRY = "MINISTRY"
+    PROVINCE = "PROVINCE"
+
+
+class PublicationState(StrEnum):
+    """State on the national TTHC database (CSDLQG) after the publish click."""
+
+    PUBLISHED = "PUBLISHED"
+    PUBLISHED_AMENDED = "PUBLISHED_AMENDED"
 
 
 class ResultForm(StrEnum):
@@ -140,6 +166,7 @@ class Procedure(_Frozen):
     code: str = Field(pattern=r"^\d\.\d{6}$")  # national-style code, e.g. 1.001193
     name: str = Field(min_length=1)
     field: str = Field(min_length=1)  # lĩnh vực
+    applicant_kinds: list[ApplicantKind] = Field(min_length=1)  # đối tượng thực hiện
     competent_level: CompetentLevel
     handling_unit: str | None  # the provincial agency; None for commune-level procedures
     duration: DurationField
@@ -228,6 +255,39 @@ def _n(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
 
+class LegalDocument(_Frozen):
+    """A legal document the catalogue cites; ``cite`` is how ``legal_basis`` lines begin when they cite it."""
+
+    cite: str = Field(min_length=1)  # e.g. "Nghị định 23/2015/NĐ-CP"
+    number: str = Field(min_length=1, max_length=64)  # số ký hiệu, e.g. 23/2015/NĐ-CP
+    title: str = Field(min_length=1, max_length=255)
+    effective_date: date  # ngày có hiệu lực (766 indicator 1.1 compares the decision with the latest)
+
+
+class Announcement(_Frozen):
+    """An announcement decision (quyết định công bố, QĐCB) and, once done, its publication on CSDLQG."""
+
+    decision_no: str = Field(min_length=1, max_length=64)
+    decision_date: date
+    change_kind: AnnouncementKind
+    announcing_unit: str = Field(min_length=1)
+    announcer_level: AnnouncerLevel
+    title: str = ""
+    published_at: datetime | None = None  # the publish click on the national TTHC database
+    publication_state: PublicationState | None = None
+    procedures: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _publication(self) -> Announcement:
+        if (self.published_at is None) != (self.publication_state is None):
+            raise ValueError("published_at and publication_state are given together")
+        if self.published_at is not None and self.published_at.tzinfo is None:
+            raise ValueError("published_at needs its UTC offset, e.g. +07:00")
+        if len(set(self.procedures)) != len(self.procedures):
+            raise ValueError("a procedure is listed twice")
+        return self
+
+
 class ProceduresFile(_Frozen):
     """The schema of ``procedures.v<N>.json``."""
 
@@ -235,6 +295,8 @@ class ProceduresFile(_Frozen):
     version: Literal[1]
     published: date
     description: str = ""
+    legal_documents: list[LegalDocument] = Field(min_length=1)
+    announcements: list[Announcement] = Field(min_length=1)
     procedures: list[Procedure] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -243,15 +305,45 @@ class ProceduresFile(_Frozen):
         duplicated = sorted({code for code in codes if codes.count(code) > 1})
         if duplicated:
             raise ValueError(f"procedure codes given twice: {', '.join(duplicated)}")
+        cites = [document.cite for document in self.legal_documents]
+        if len(cites) != len(set(cites)):
+            raise ValueError("a legal document is registered twice")
+        uncited = [p.code for p in self.procedures if not cited_documents(p, self.legal_documents)]
+        if uncited:
+            raise ValueError(f"procedures citing no registered legal document: {', '.join(uncited)}")
+        announced = [code for a in self.announcements for code in a.procedures]
+        unknown = sorted(set(announced) - set(codes))
+        if unknown:
+            raise ValueError(f"announcements list unknown procedures: {', '.join(unknown)}")
+        twice = sorted({code for code in announced if announced.count(code) > 1})
+        if twice:
+            raise ValueError(f"procedures in more than one announcement: {', '.join(twice)}")
+        missing = [code for code in codes if code not in set(announced)]
+        if missing:
+            raise ValueError(f"procedures no announcement lists: {', '.join(missing)}")
         return self
+
+
+def cited_documents(procedure: Procedure, register: Sequence[LegalDocument]) -> list[LegalDocument]:
+    """The registered documents the procedure's ``legal_basis`` lines cite, in register order."""
+    return [d for d in register if any(line.startswith(d.cite) for line in procedure.legal_basis)]
 
 
 class ProcedureCatalogue:
     """The procedures of one catalogue version, by code."""
 
-    def __init__(self, procedures: Sequence[Procedure], *, published: date) -> None:
+    def __init__(
+        self,
+        procedures: Sequence[Procedure],
+        *,
+        published: date,
+        legal_documents: Sequence[LegalDocument] = (),
+        announcements: Sequence[Announcement] = (),
+    ) -> None:
         self._procedures = {procedure.code: procedure for procedure in procedures}
         self.published = published
+        self.legal_documents = tuple(legal_documents)
+        self.announcements = tuple(announcements)
 
     def __len__(self) -> int:
         return len(self._procedures)
@@ -269,6 +361,14 @@ class ProcedureCatalogue:
         except KeyError:
             raise KeyError(f"unknown procedure {code!r}") from None
 
+    def documents_of(self, code: str) -> list[LegalDocument]:
+        """The registered legal documents the procedure rests on."""
+        return cited_documents(self.get(code), self.legal_documents)
+
+    def announcement_of(self, code: str) -> Announcement | None:
+        """The announcement decision that lists the procedure (None in a catalogue built without them)."""
+        return next((a for a in self.announcements if code in a.procedures), None)
+
     def at_level(self, level: CompetentLevel) -> list[Procedure]:
         return [procedure for procedure in self._procedures.values() if procedure.competent_level is level]
 
@@ -278,4 +378,9 @@ def load_procedures(path: Path | None = None) -> ProcedureCatalogue:
     path = path or DATA_DIR / f"procedures.v{PROCEDURES_VERSION}.json"
     document = read_document(path, expected_format=PROCEDURES_FORMAT, version=PROCEDURES_VERSION)
     parsed = validate(ProceduresFile, document, path)
-    return ProcedureCatalogue(parsed.procedures, published=parsed.published)
+    return ProcedureCatalogue(
+        parsed.procedures,
+        published=parsed.published,
+        legal_documents=parsed.legal_documents,
+        announcements=parsed.announcements,
+    )

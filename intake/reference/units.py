@@ -49,6 +49,8 @@ class Unit(BaseModel):
     office_hours: OfficeHoursField | None = None  # None: the parent's, up to the file default
     valid_from: date | None = None
     valid_to: date | None = None
+    successors: list[str] = []  # units that took over its work when it was dissolved or merged
+    dissolution_basis: str | None = None  # the decision or resolution that ended it
 
     @model_validator(mode="after")
     def _consistent(self) -> Unit:
@@ -66,6 +68,10 @@ class Unit(BaseModel):
             raise ValueError("commune_type is given for communes and only for them")
         if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
             raise ValueError("valid_from is after valid_to")
+        if (self.successors or self.dissolution_basis) and self.valid_to is None:
+            raise ValueError("successors and dissolution_basis belong to a unit with a valid_to")
+        if self.code in self.successors or len(set(self.successors)) != len(self.successors):
+            raise ValueError("successors are other units, each named once")
         return self
 
     def active_on(self, day: date) -> bool:
@@ -83,6 +89,9 @@ class UnitsFile(BaseModel):
     version: Literal[1]
     published: date
     description: str = ""
+    history_start: date | None = (
+        None  # the day the file's history begins: units without valid_from exist by then
+    )
     default_office_hours: OfficeHoursField
     units: list[Unit] = Field(min_length=1)
 
@@ -100,6 +109,23 @@ class UnitsFile(BaseModel):
         ]
         if orphans:
             raise ValueError(f"units whose parent is not in the file: {', '.join(orphans)}")
+        unknown = [
+            f"{unit.code} (successor {s})" for unit in self.units for s in unit.successors if s not in known
+        ]
+        if unknown:
+            raise ValueError(f"successors that are not in the file: {', '.join(unknown)}")
+        if self.history_start is not None:
+            early = [
+                unit.code
+                for unit in self.units
+                if unit.valid_from is None
+                and unit.valid_to is not None
+                and unit.valid_to < self.history_start
+            ]
+            if early:
+                raise ValueError(
+                    f"units without valid_from that end before history_start: {', '.join(early)}"
+                )
         roots = [unit.code for unit in self.units if unit.kind is UnitKind.PROVINCE]
         if len(roots) != 1:
             raise ValueError(f"the file needs exactly one PROVINCE unit, found {len(roots)}")
@@ -109,10 +135,18 @@ class UnitsFile(BaseModel):
 class UnitTree:
     """The units of one province, looked up by code, with inherited office hours."""
 
-    def __init__(self, units: Sequence[Unit], *, default_office_hours: OfficeHours, published: date) -> None:
+    def __init__(
+        self,
+        units: Sequence[Unit],
+        *,
+        default_office_hours: OfficeHours,
+        published: date,
+        history_start: date | None = None,
+    ) -> None:
         self._units = {unit.code: unit for unit in units}
         self.default_office_hours = default_office_hours
         self.published = published
+        self.history_start = history_start
         self.province = next(unit for unit in units if unit.kind is UnitKind.PROVINCE)
 
     def __len__(self) -> int:
@@ -133,6 +167,16 @@ class UnitTree:
 
     def children(self, code: str) -> list[Unit]:
         return [unit for unit in self._units.values() if unit.parent == code]
+
+    def in_tree_order(self) -> list[Unit]:
+        """Every unit, each after its parent: depth first from the province, siblings in file order."""
+        ordered: list[Unit] = []
+        pending = [self.province]
+        while pending:
+            unit = pending.pop()
+            ordered.append(unit)
+            pending.extend(reversed(self.children(unit.code)))
+        return ordered
 
     def ancestors(self, code: str) -> list[Unit]:
         """The parent, its parent, … up to the province."""
@@ -173,7 +217,10 @@ def load_units(path: Path | None = None) -> UnitTree:
     document = read_document(path, expected_format=UNITS_FORMAT, version=UNITS_VERSION)
     parsed = validate(UnitsFile, document, path)
     return UnitTree(
-        parsed.units, default_office_hours=parsed.default_office_hours, published=parsed.published
+        parsed.units,
+        default_office_hours=parsed.default_office_hours,
+        published=parsed.published,
+        history_start=parsed.history_start,
     )
 
 

@@ -254,6 +254,27 @@ def build(runtime: Runtime) -> FastAPI:
         )
         return _json(dossier_view(desk, await run(desk.get, dossier_id)))
 
+    @app.post(
+        "/dossiers/{dossier_id}/supplement",
+        tags=["dossiers"],
+        summary="E14 — công dân nộp bổ sung theo yêu cầu của cơ quan giải quyết (sau tiếp nhận)",
+    )
+    async def submit_supplement(
+        request: Request,
+        dossier_id: UUID,
+        body: Supplement,
+        desk: Desk,
+        principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
+    ) -> Response:
+        await run(
+            desk.submit_supplement,
+            dossier_id,
+            command_context(request, principal),
+            items=tuple(body.items),
+            channel=body.channel,
+        )
+        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+
     @app.post("/dossiers/{dossier_id}/refusal", tags=["dossiers"], summary="E4 — từ chối tiếp nhận (mẫu 03)")
     async def refuse(
         request: Request,

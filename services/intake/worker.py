@@ -1,5 +1,6 @@
-"""intake-worker: what the desk must learn from processing — a result issued or rejected (so a withdrawal
-is refused from then on) and processing stopped.
+"""intake-worker: what the desk must learn from processing — a supplement requested after receipt (the
+desk then takes the applicant's answer, E14), a result issued or rejected (a withdrawal is refused from
+then on) and processing stopped.
 
 The desk's notes are idempotent by the upstream event id (a re-delivered event changes nothing), and the
 consumer's inbox drops repeats before they reach the desk.
@@ -13,7 +14,7 @@ import psycopg
 from fastapi import FastAPI
 
 from contracts.enums import ActorKind, Outcome
-from contracts.processing import DossierRejected, ProcessingStopped, ResultIssued
+from contracts.processing import DossierRejected, ProcessingStopped, ResultIssued, SupplementRequested
 from contracts.topic_names import PROCESSING_DOSSIERS
 from intake.desk import IntakeDesk
 from intake.dossier_values import Actor, CommandContext
@@ -31,12 +32,18 @@ def handler(desk: IntakeDesk) -> Any:
     def handle(conn: psycopg.Connection, events: Sequence[Delivered]) -> None:
         for delivered in events:
             event = delivered.event
-            if not isinstance(event, ResultIssued | DossierRejected | ProcessingStopped):
+            if not isinstance(
+                event, ResultIssued | DossierRejected | ProcessingStopped | SupplementRequested
+            ):
                 continue
             context = CommandContext(Actor(ActorKind.SYSTEM, NAME), event.correlation_id, event.event_id)
             dossier_id: UUID = event.dossier_id
             try:
-                if isinstance(event, ProcessingStopped):
+                if isinstance(event, SupplementRequested):
+                    desk.note_supplement_requested(
+                        dossier_id, context, request_no=event.request_no, source_event_id=event.event_id
+                    )
+                elif isinstance(event, ProcessingStopped):
                     desk.note_processing_stopped(dossier_id, context, source_event_id=event.event_id)
                 else:
                     outcome = Outcome.REJECTED if isinstance(event, DossierRejected) else Outcome.APPROVED

@@ -14,7 +14,14 @@ import psycopg
 from fastapi import FastAPI
 
 from contracts.topics import TOPICS
-from projections.readmodels import DEFAULT_SCHEMA, Layout, ProjectorHandler, create_read_models
+from projections.readmodels import (
+    DEFAULT_SCHEMA,
+    READ_MODEL_VERSION,
+    Layout,
+    ProjectorHandler,
+    create_read_models,
+)
+from projections.registry import live_version
 from services.runtime.background import BackgroundLoop
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.http import create_app
@@ -23,11 +30,17 @@ from services.runtime.pipelines import ConsumerPipeline
 NAME = "projector"
 SCHEMA = DEFAULT_SCHEMA
 BATCH_SIZE = 1000
+REGISTRY_POLL_S = 1.0
 
 
 def projected_topics() -> list[str]:
     """Every public topic of the plan; dead-letter topics are for operators, not for read models."""
     return [topic.name for topic in TOPICS if topic.dead_letter_for is None]
+
+
+def consumer_name(version: int) -> str:
+    """The consumer group (and inbox tables) of one read-model version: the first keeps the plain name."""
+    return NAME if version == READ_MODEL_VERSION else f"{NAME}-v{version}"
 
 
 def prepare(database_url: str, layout: Layout) -> None:
@@ -36,9 +49,9 @@ def prepare(database_url: str, layout: Layout) -> None:
 
 
 def pipeline(runtime: Runtime, layout: Layout | None = None) -> ConsumerPipeline:
-    layout = layout or Layout(SCHEMA)
+    layout = layout or Layout(runtime.service.schema_name(SCHEMA))
     return ConsumerPipeline(
-        NAME,
+        consumer_name(layout.version),
         projected_topics(),
         ProjectorHandler(layout),
         bootstrap=runtime.kafka.servers,
@@ -49,15 +62,56 @@ def pipeline(runtime: Runtime, layout: Layout | None = None) -> ConsumerPipeline
     )
 
 
+class VersionSwapped(Exception):
+    """The registry made another version live: the loop restarts on it (docs/adr/0370)."""
+
+
+def registered_version(database_url: str, schema: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return live_version(conn, schema)
+
+
 def background(runtime: Runtime) -> BackgroundLoop:
-    layout = Layout(SCHEMA)
-    consumer = pipeline(runtime, layout)
+    """Consume into the version the registry names live; when a rebuild swaps another one in, stop and let
+    the supervisor start again on it (it resumes from the positions the rebuild stored for that version)."""
+    current: list[ConsumerPipeline] = []
+    versions: list[int] = []
+    schema = runtime.service.schema_name(SCHEMA)
 
     async def start() -> None:
+        version = await asyncio.to_thread(registered_version, runtime.database.url, schema)
+        layout = Layout(schema, version)
         await asyncio.to_thread(prepare, runtime.database.url, layout)
-        await consumer.start()
+        current[:] = [pipeline(runtime, layout)]
+        versions[:] = [version]
+        await current[0].start()
 
-    return BackgroundLoop(NAME, start, consumer.run, consumer.stop)
+    async def run() -> None:
+        consumer = current[0]
+        running = asyncio.create_task(consumer.run())
+        try:
+            while not running.done():
+                await asyncio.wait({running}, timeout=REGISTRY_POLL_S)
+                if running.done():
+                    break
+                live = await asyncio.to_thread(registered_version, runtime.database.url, schema)
+                if live != versions[0]:
+                    # Let the batch in flight commit before the clients close, then restart on the new one.
+                    if consumer.consumer is not None:
+                        consumer.consumer.stop()
+                    await running
+                    await stop()
+                    raise VersionSwapped(f"version {live} is live now")
+            await running
+        finally:
+            if not running.done():
+                running.cancel()
+
+    async def stop() -> None:
+        if current:
+            await current[0].stop()
+
+    return BackgroundLoop(NAME, start, run, stop)
 
 
 def build(runtime: Runtime) -> FastAPI:

@@ -87,3 +87,18 @@ async def ensure_topics(bootstrap: str, topics: Iterable[TopicSpec]) -> list[str
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def drop_namespace(bootstrap: str, namespace: str) -> list[str]:
+    """Delete every topic under ``namespace`` (a test run's or a demo's); never called without a namespace."""
+    if not namespace:
+        raise ValueError("refusing to drop the topics of the empty namespace: that is production")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="motcua-topics")
+    await admin.start()
+    try:
+        doomed = sorted(t for t in await admin.list_topics() if t.startswith(namespace))
+        if doomed:
+            await admin.delete_topics(doomed)
+        return doomed
+    finally:
+        await admin.close()

@@ -3,12 +3,15 @@ e2e_stack.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 from e2e_stack import Stack
+
+from services.runtime.kafka import drop_namespace
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,6 +33,8 @@ def stack(database_url: str, kafka_bootstrap: str) -> Iterator[Stack]:
         yield s
     finally:
         s.stop()
+        # Each namespace holds ~90 partitions, and every partition keeps files open in the broker.
+        asyncio.run(drop_namespace(kafka_bootstrap, s.namespace))
         with psycopg.connect(database_url, autocommit=True) as conn:
             schemas = [
                 r[0]

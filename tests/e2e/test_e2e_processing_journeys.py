@@ -28,13 +28,12 @@ from e2e_stack import Stack, auth
 from waiting import wait_until
 
 from contracts.codec import decode, encode
-from contracts.enums import ActorKind, Channel, FeeKind, PaymentMethod, Producer
+from contracts.enums import ActorKind, FeeKind, PaymentMethod, Producer
 from contracts.envelope import Actor, PublicEvent
 from contracts.identity import public_event_id
-from contracts.intake import SupplementSubmitted
 from contracts.payment import PaymentReceived
 from contracts.topic_names import INTAKE_DOSSIERS, PAYMENT_PAYMENTS, PROCESSING_DOSSIERS
-from contracts.values import FeeLine, ProvidedItem
+from contracts.values import FeeLine
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 COMMUNE, PROVINCE_DEPT = "H44.100", "H44.18"
@@ -61,7 +60,14 @@ def ps(stack: Stack) -> Iterator[Stack]:
     saved = {k: os.environ.get(k) for k in ("PROCESSING_WATCHER_INTERVAL_S", "PG_POOL_SIZE")}
     os.environ.update(PROCESSING_WATCHER_INTERVAL_S="0.3", PG_POOL_SIZE="2")
     try:
-        for name in ("intake-api", "intake-relay", "processing-worker", "processing-api", "processing-relay"):
+        for name in (
+            "intake-api",
+            "intake-relay",
+            "intake-worker",
+            "processing-worker",
+            "processing-api",
+            "processing-relay",
+        ):
             stack.start(name)
         yield stack
     finally:
@@ -258,21 +264,25 @@ def publish(ps: Stack, event: PublicEvent) -> None:
     asyncio.run(send())
 
 
-def supplement_submitted(dossier_id: str, when: str, request_no: int = 1) -> SupplementSubmitted:
-    d, occurred, seq = uuid.UUID(dossier_id), at(when), 50 + request_no
-    return SupplementSubmitted(
-        event_id=public_event_id(Producer.INTAKE, d, seq, occurred),
-        seq=seq,
-        occurred_at=occurred,
-        recorded_at=occurred,
-        producer=Producer.INTAKE,
-        actor=Actor(kind=ActorKind.APPLICANT, id="025187004512"),
-        correlation_id=uuid.uuid4(),
-        dossier_id=d,
-        request_no=request_no,
-        items=[ProvidedItem(component_code="CN", name="Giấy tờ chứng minh chỗ ở hợp pháp")],
-        channel=Channel.COUNTER,
-    )
+def supplement_at_desk(ps: Stack, dossier_id: str, when: str) -> None:
+    """E14 through intake: intake-worker learns processing's request from Kafka; the citizen answers at the
+    desk, and intake-relay publishes SupplementSubmitted for processing-worker to accept."""
+    clock(ps, when)
+    body = {"items": [{"name": "Giấy tờ chứng minh chỗ ở hợp pháp"}], "channel": "COUNTER"}
+
+    def answered() -> bool:
+        r = httpx.post(
+            f"{ps.urls['intake-api']}/dossiers/{dossier_id}/supplement",
+            json=body,
+            headers=CITIZEN,
+            timeout=30,
+        )
+        if r.status_code == 409 and r.json().get("rule") == "NO_SUPPLEMENT_REQUESTED":
+            return False  # intake has not learned of the request yet
+        assert r.status_code == 200, r.text
+        return True
+
+    wait_until(answered, 60, f"the desk to take the supplement of {dossier_id}")
 
 
 def payment(dossier_id: str, when: str, amount: int, obligation_id: str | None) -> PaymentReceived:
@@ -342,8 +352,7 @@ def test_supplement_with_restart(ps: Stack) -> None:
         )
     )
     assert asked["state"] == "AWAITING_SUPPLEMENT" and not asked["clock_running"] and asked["notices"] == []
-    clock(ps, "2026-03-10 14:00")
-    publish(ps, supplement_submitted(d, "2026-03-10 14:00"))
+    supplement_at_desk(ps, d, "2026-03-10 14:00")
     wait_for_case(ps, d, lambda c: c["state"] == "IN_PROCESSING")
     resumed = ok(case(ps, d))
     assert datetime.fromisoformat(resumed["effective_due_at"]) == at("2026-03-13 14:00")
@@ -370,8 +379,7 @@ def test_supplement_with_pause(ps: Stack) -> None:
     assert datetime.fromisoformat(opened["effective_due_at"]) == at("2026-06-02 17:00")
     assign(ps, d, "2026-03-02 10:00")
     ok(act(ps, d, "supplement-request", {"reasons": "Thiếu", "items": [MISSING]}, when="2026-03-04 10:00"))
-    clock(ps, "2026-03-06 14:00")
-    publish(ps, supplement_submitted(d, "2026-03-06 14:00"))
+    supplement_at_desk(ps, d, "2026-03-06 14:00")
     wait_for_case(ps, d, lambda c: c["state"] == "IN_PROCESSING")
     assert datetime.fromisoformat(ok(case(ps, d))["effective_due_at"]) == at("2026-06-05 10:00")
     events = published(ps, d, 3)
@@ -592,8 +600,7 @@ def test_a_second_supplement_request_is_refused(ps: Stack) -> None:
     d = walk_in(ps, "1.004873", "2026-03-02 08:00", n=8)["dossier_id"]
     assign(ps, d, "2026-03-02 08:30")
     ok(act(ps, d, "supplement-request", {"reasons": "Thiếu", "items": [MISSING]}, when="2026-03-03 09:00"))
-    clock(ps, "2026-03-04 09:00")
-    publish(ps, supplement_submitted(d, "2026-03-04 09:00"))
+    supplement_at_desk(ps, d, "2026-03-04 09:00")
     wait_for_case(ps, d, lambda c: c["state"] == "IN_PROCESSING")
     before = ok(case(ps, d))["version"]
     again = act(
@@ -632,8 +639,7 @@ def _approved(ps: Stack, d: str) -> None:
 
 def _supplemented(ps: Stack, d: str) -> None:
     ok(act(ps, d, "supplement-request", {"reasons": "Thiếu", "items": [MISSING]}, when=f"{DAY} 09:00"))
-    clock(ps, "2026-03-03 09:00")
-    publish(ps, supplement_submitted(d, "2026-03-03 09:00"))
+    supplement_at_desk(ps, d, "2026-03-03 09:00")
     wait_for_case(ps, d, lambda c: c["state"] == "IN_PROCESSING")
 
 

@@ -42,7 +42,7 @@ from contracts.golden import example_event
 from contracts.identity import public_event_id
 from contracts.intake import ComponentDigitized
 from services.runtime.consumer import Inbox
-from services.runtime.kafka import TopicSpec, ensure_topics
+from services.runtime.kafka import TopicSpec, drop_namespace, ensure_topics
 from services.runtime.pipelines import ConsumerPipeline, declare_topics
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,8 +51,10 @@ TOPIC = ComponentDigitized.TOPIC
 
 
 @pytest.fixture
-def namespace() -> str:
-    return f"t{uuid.uuid4().hex[:10]}."
+def namespace(kafka_bootstrap: str) -> Iterator[str]:
+    name = f"t{uuid.uuid4().hex[:10]}."
+    yield name
+    asyncio.run(drop_namespace(kafka_bootstrap, name))  # partitions keep files open in the broker
 
 
 def spawn(

@@ -55,6 +55,8 @@ EXPECTED: dict[type[Dossier.Event], type[PublicEvent] | None] = {
     Dossier.Transferred: public.DossierTransferred,
     Dossier.PaymentRecorded: PaymentReceived,
     Dossier.WithdrawalRequested: public.WithdrawalRequested,
+    Dossier.SupplementRequestNoted: None,
+    Dossier.SupplementSubmitted: public.SupplementSubmitted,
     Dossier.ResultNoted: None,
     Dossier.ProcessingStopNoted: None,
 }
@@ -112,6 +114,11 @@ def lived(reference: ReferenceData) -> IntakeDesk:
     refused = desk.submit(business_registration(), flow)
     desk.refuse(refused, flow, Refusal(RefusalReason.OUT_OF_COMPETENCE, "Không thuộc thẩm quyền cấp xã."))
     decided = desk.submit_and_receive(business_registration(), flow).dossier_id
+    # Processing asks for a supplement after receipt; the applicant answers at the desk (E14).
+    desk.note_supplement_requested(decided, flow, request_no=1, source_event_id=uuid4())
+    desk.submit_supplement(
+        decided, flow, items=(ProvidedItem("Danh sách thành viên", "DS"),), channel=Channel.COUNTER
+    )
     desk.note_result(decided, flow, outcome=Outcome.APPROVED, source_event_id=uuid4())
     # A public event after an internal one: seq must continue without a gap.
     scan = Digitisation("TK", "s3://so-hoa/tk-2.pdf", PDF_SHA, DigitisationSource.SCAN_AT_COUNTER)

@@ -1,0 +1,276 @@
+"""Blue/green rebuild of the read models (docs/adr/0370): version N+1 beside the live version N.
+
+The rebuild reads every partition of the projected topics from the start (or from the first offset at or
+after a time) up to the end offsets snapshotted when it starts, and applies the records exactly as the
+projector's inbox consumer would (same inbox, same handler, same positions table, under the consumer-group
+name of version N+1), so that after the swap the projector resumes version N+1 from those positions. Because
+the rebuild stops at fixed offsets, its digest is a function of the log alone: a second rebuild over the same
+offsets (the ``twice`` check) must give the same digest, and so must the live version when its projector
+stands at the same positions. Only then is the registry swapped, in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from psycopg import sql
+
+from contracts.codec import DecodeError, decode
+from projections.readmodels import Layout, ProjectorHandler, create_read_models, digest, drop_read_models
+from projections.registry import READ_MODELS, begin_build, live_version, record_digest, swap
+from services.projections import projector
+from services.runtime.consumer import Delivered, Inbox
+from services.runtime.pipelines import declare_topics
+
+SCRATCH_OFFSET = 10_000
+"""The ``twice`` check builds its second copy as version N+1+SCRATCH_OFFSET, and drops it afterwards."""
+
+Progress = Callable[[int, int], None]
+"""Called with (records read, records to read) as the rebuild goes."""
+
+
+@dataclass
+class Rebuild:
+    projection: str
+    live_version: int
+    version: int
+    start: dict[TopicPartition, int] = field(default_factory=dict)
+    end: dict[TopicPartition, int] = field(default_factory=dict)
+    digest: str | None = None
+    check: str = "twice"
+    check_digest: str | None = None
+    live_digest: str | None = None  # only when the live projector stood at the same positions
+    applied: int = 0
+    skipped: int = 0  # records that are not valid public events (the projector dead-letters them)
+    seconds: float = 0.0
+    swapped: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.end[tp] - self.start.get(tp, self.end[tp]) for tp in self.end)
+
+    @property
+    def deterministic(self) -> bool:
+        return (
+            self.digest is not None
+            and all(d is None or d == self.digest for d in (self.check_digest, self.live_digest))
+            and (self.check != "twice" or self.check_digest is not None)
+        )
+
+
+def drop_version(conn: psycopg.Connection[Any], schema: str, version: int) -> None:
+    """Drop a version's tables and its consumer group's inbox and positions."""
+    drop_read_models(conn, Layout(schema, version))
+    for table in Inbox.table_names(projector.consumer_name(version)):
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
+
+
+async def log_bounds(
+    bootstrap: str, topics: Sequence[str], since: datetime | None
+) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+    """Start and end offsets of every partition: the beginning (or the first record at or after ``since``)
+    and the end offsets as of now, which the rebuild stops at."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="motcua-replay")
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    partitions = sorted(
+        TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]
+    )
+    client = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+    )
+    await client.start()
+    try:
+        client.assign(partitions)
+        end: dict[TopicPartition, int] = await client.end_offsets(partitions)
+        start: dict[TopicPartition, int] = await client.beginning_offsets(partitions)
+        if since is not None:
+            found = await client.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
+            start = {tp: (found[tp].offset if found.get(tp) is not None else end[tp]) for tp in partitions}
+        return start, end
+    finally:
+        await client.stop()
+
+
+async def replay_into(
+    bootstrap: str,
+    database_url: str,
+    schema: str,
+    version: int,
+    start: dict[TopicPartition, int],
+    end: dict[TopicPartition, int],
+    *,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Apply the records ``start`` … ``end`` (exclusive) into ``version``; returns (applied, skipped)."""
+    layout = Layout(schema, version)
+    inbox = Inbox(schema, projector.consumer_name(version))
+    handler = ProjectorHandler(layout)
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        create_read_models(conn, layout)
+        inbox.create(conn)
+    wanted = {tp for tp in end if start.get(tp, end[tp]) < end[tp]}
+    total = sum(end[tp] - start[tp] for tp in wanted)
+    done = applied = skipped = 0
+    if progress:
+        progress(0, total)
+    if not wanted:
+        return 0, 0
+    client = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        max_poll_records=batch_size,
+        fetch_max_bytes=16 * 1024 * 1024,
+    )
+    await client.start()
+    conn = await asyncio.to_thread(psycopg.connect, database_url)
+    try:
+        client.assign(sorted(wanted))
+        for tp in wanted:
+            client.seek(tp, start[tp])
+        remaining = set(wanted)
+        while remaining:
+            fetched = await client.getmany(*sorted(remaining), timeout_ms=500, max_records=batch_size)
+            batch: list[Delivered] = []
+            positions: dict[TopicPartition, int] = {}
+            for tp, records in fetched.items():
+                for record in records:
+                    if record.offset >= end[tp]:
+                        break
+                    done += 1
+                    positions[tp] = record.offset + 1
+                    try:
+                        event = decode(list(record.headers or ()), record.value or b"")
+                    except DecodeError:
+                        skipped += 1
+                        continue
+                    batch.append(Delivered(event, record.topic, record.partition, record.offset))
+                if positions.get(tp, 0) >= end[tp] or (records and records[-1].offset + 1 >= end[tp]):
+                    remaining.discard(tp)
+            if positions:
+                applied += await asyncio.to_thread(_apply, conn, inbox, handler, batch, positions)
+            if progress:
+                progress(done, total)
+    finally:
+        await client.stop()
+        await asyncio.to_thread(conn.close)
+    return applied, skipped
+
+
+def _apply(
+    conn: psycopg.Connection[Any],
+    inbox: Inbox,
+    handler: ProjectorHandler,
+    batch: list[Delivered],
+    positions: dict[TopicPartition, int],
+) -> int:
+    with conn.transaction():
+        new_ids = inbox.admit(conn, batch)
+        fresh = []
+        for d in batch:
+            if str(d.event.event_id) in new_ids:
+                new_ids.discard(str(d.event.event_id))
+                fresh.append(d)
+        if fresh:
+            handler(conn, fresh)
+        inbox.advance(conn, positions)
+    return len(fresh)
+
+
+def stored_positions(conn: psycopg.Connection[Any], schema: str, version: int) -> dict[TopicPartition, int]:
+    table = Inbox.table_names(projector.consumer_name(version))[1]
+    exists = conn.execute(
+        "SELECT to_regclass(%s)", (sql.Identifier(schema, table).as_string(conn),)
+    ).fetchone()
+    if not exists or exists[0] is None:
+        return {}
+    rows = conn.execute(
+        sql.SQL("SELECT topic, partition, next_offset FROM {}").format(sql.Identifier(schema, table))
+    ).fetchall()
+    return {TopicPartition(t, p): o for t, p, o in rows}
+
+
+def live_digest_at(database_url: str, schema: str, live: int, end: dict[TopicPartition, int]) -> str | None:
+    """The live version's digest when its projector stands exactly at ``end`` (one snapshot), else None."""
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        positions = stored_positions(conn, schema, live)
+        if {tp: o for tp, o in positions.items() if tp in end} != {tp: o for tp, o in end.items() if o > 0}:
+            return None
+        return digest(conn, schema, live)
+
+
+async def rebuild(
+    *,
+    bootstrap: str,
+    database_url: str,
+    schema: str,
+    namespace: str = "",
+    projection: str = READ_MODELS,
+    since: datetime | None = None,
+    check: str = "twice",
+    do_swap: bool = True,
+    batch_size: int = 1000,
+    progress: Progress | None = None,
+    check_progress: Progress | None = None,
+) -> Rebuild:
+    """Build the next version from the log, check its digest, swap it in (see the module docstring)."""
+    if projection != READ_MODELS:
+        raise ValueError(f"unknown projection {projection!r}: the only one is {READ_MODELS!r}")
+    started = time.perf_counter()
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        live = live_version(conn, schema, projection)
+        new = live + 1
+        drop_version(conn, schema, new)
+        begin_build(conn, schema, projection, new)
+    await declare_topics(bootstrap, namespace)
+    topics = [namespace + t for t in projector.projected_topics()]
+    start, end = await log_bounds(bootstrap, topics, since)
+    report = Rebuild(projection, live, new, start, end, check=check)
+    report.applied, report.skipped = await replay_into(
+        bootstrap, database_url, schema, new, start, end, batch_size=batch_size, progress=progress
+    )
+    with psycopg.connect(database_url) as conn:
+        report.digest = digest(conn, schema, new)
+    if check == "twice":
+        scratch = new + SCRATCH_OFFSET
+        with psycopg.connect(database_url) as conn, conn.transaction():
+            drop_version(conn, schema, scratch)
+        try:
+            await replay_into(
+                bootstrap,
+                database_url,
+                schema,
+                scratch,
+                start,
+                end,
+                batch_size=batch_size,
+                progress=check_progress,
+            )
+            with psycopg.connect(database_url) as conn:
+                report.check_digest = digest(conn, schema, scratch)
+        finally:
+            with psycopg.connect(database_url) as conn, conn.transaction():
+                drop_version(conn, schema, scratch)
+    if since is None:
+        report.live_digest = await asyncio.to_thread(live_digest_at, database_url, schema, live, end)
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        record_digest(conn, schema, projection, new, report.digest)
+        if do_swap and report.deterministic:
+            swap(conn, schema, projection, live, new)
+            report.swapped = True
+    report.seconds = time.perf_counter() - started
+    return report
