@@ -25,6 +25,7 @@ DEPLOYABLES = (
     "portal-sync",
     "projector",
     "projections-api",
+    "fake-national-portal",
 )
 
 # Replays rebuild projections from the topics (architecture.md §2), so nothing may age out of them,
@@ -98,7 +99,7 @@ _PLANS = (
         6,
         _DOSSIER_KEY,
         ("intake-relay", "postal-partner"),
-        ("processing-worker", "portal-sync", "projector"),
+        ("processing-worker", "delivery-worker", "portal-sync", "projector"),
         "Payments of fees and obligations, whichever context took the money",
     ),
     _Plan(

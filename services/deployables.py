@@ -37,6 +37,14 @@ DEPLOYABLES: tuple[Deployable, ...] = (
     ),
     Deployable("projector", "services.projections.projector", 8060, "public events → read models, 766 index"),
     Deployable("projections-api", "services.projections.api", 8070, "dashboards, 766 index, explanations"),
+    Deployable(
+        "fake-national-portal",
+        "services.fake_portal.portal",
+        8059,
+        "stand-in for Cổng DVCQG on loopback (local runs and tests only)",
+        needs_kafka=False,
+        needs_postgres=False,
+    ),
 )
 
 
