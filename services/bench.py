@@ -283,6 +283,7 @@ def main() -> None:
         f"{'relay → Kafka':<34}{r['events_per_s']:>12,.0f}{r['raw_producer_events_per_s']:>15,.0f}"
         f"{r['ratio']:>8.2f}   ≥ 0.5"
     )
+    print(f"{'  contract decode alone (1 core)':<34}{result['decode_only_events_per_s']:>12,.0f}")
     print(
         f"{'Kafka → inbox consumer → PostgreSQL':<34}{c['events_per_s']:>12,.0f}"
         f"{c['raw_consumer_events_per_s']:>15,.0f}{c['ratio']:>8.2f}   ≥ 0.5"
