@@ -139,6 +139,14 @@ def dossier_view(desk: IntakeDesk, dossier: Dossier) -> dict[str, Any]:
     }
 
 
+def act_and_view(
+    desk: IntakeDesk, command: Callable[..., object], dossier_id: UUID, *args: Any, **kwargs: Any
+) -> dict[str, Any]:
+    """Run a desk command, then read the dossier back, in one trip to the thread pool."""
+    command(dossier_id, *args, **kwargs)
+    return dossier_view(desk, desk.get(dossier_id))
+
+
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at is not None else None
 
@@ -232,8 +240,16 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER)],
     ) -> Response:
-        await run(desk.request_intake_supplement, dossier_id, command_context(request, principal), body)
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+        return _json(
+            await run(
+                act_and_view,
+                desk,
+                desk.request_intake_supplement,
+                dossier_id,
+                command_context(request, principal),
+                body,
+            )
+        )
 
     @app.post(
         "/dossiers/{dossier_id}/intake-supplement", tags=["dossiers"], summary="E3 — công dân bổ sung hồ sơ"
@@ -245,14 +261,17 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
     ) -> Response:
-        await run(
-            desk.provide_intake_supplement,
-            dossier_id,
-            command_context(request, principal),
-            items=tuple(body.items),
-            channel=body.channel,
+        return _json(
+            await run(
+                act_and_view,
+                desk,
+                desk.provide_intake_supplement,
+                dossier_id,
+                command_context(request, principal),
+                items=tuple(body.items),
+                channel=body.channel,
+            )
         )
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
 
     @app.post(
         "/dossiers/{dossier_id}/supplement",
@@ -266,14 +285,17 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
     ) -> Response:
-        await run(
-            desk.submit_supplement,
-            dossier_id,
-            command_context(request, principal),
-            items=tuple(body.items),
-            channel=body.channel,
+        return _json(
+            await run(
+                act_and_view,
+                desk,
+                desk.submit_supplement,
+                dossier_id,
+                command_context(request, principal),
+                items=tuple(body.items),
+                channel=body.channel,
+            )
         )
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
 
     @app.post("/dossiers/{dossier_id}/refusal", tags=["dossiers"], summary="E4 — từ chối tiếp nhận (mẫu 03)")
     async def refuse(
@@ -283,8 +305,9 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER)],
     ) -> Response:
-        await run(desk.refuse, dossier_id, command_context(request, principal), body)
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+        return _json(
+            await run(act_and_view, desk, desk.refuse, dossier_id, command_context(request, principal), body)
+        )
 
     @app.post(
         "/dossiers/{dossier_id}/receipt",
@@ -311,8 +334,16 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
     ) -> Response:
-        await run(desk.digitise_component, dossier_id, command_context(request, principal), body)
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+        return _json(
+            await run(
+                act_and_view,
+                desk,
+                desk.digitise_component,
+                dossier_id,
+                command_context(request, principal),
+                body,
+            )
+        )
 
     @app.post("/dossiers/{dossier_id}/transfer", tags=["dossiers"], summary="E7 — chuyển xử lý")
     async def transfer(
@@ -322,14 +353,17 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER)],
     ) -> Response:
-        await run(
-            desk.transfer,
-            dossier_id,
-            command_context(request, principal),
-            mode=body.mode,
-            to_unit_code=body.to_unit_code,
+        return _json(
+            await run(
+                act_and_view,
+                desk,
+                desk.transfer,
+                dossier_id,
+                command_context(request, principal),
+                mode=body.mode,
+                to_unit_code=body.to_unit_code,
+            )
         )
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
 
     @app.post("/dossiers/{dossier_id}/payments", tags=["dossiers"], summary="E17 — thu phí, lệ phí tại quầy")
     async def pay(
@@ -339,8 +373,16 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER)],
     ) -> Response:
-        await run(desk.record_counter_payment, dossier_id, command_context(request, principal), body)
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
+        return _json(
+            await run(
+                act_and_view,
+                desk,
+                desk.record_counter_payment,
+                dossier_id,
+                command_context(request, principal),
+                body,
+            )
+        )
 
     @app.post("/dossiers/{dossier_id}/withdrawal", tags=["dossiers"], summary="E19 — rút hồ sơ")
     async def withdraw(
@@ -350,14 +392,17 @@ def build(runtime: Runtime) -> FastAPI:
         desk: Desk,
         principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
     ) -> Response:
-        await run(
-            desk.withdraw,
-            dossier_id,
-            command_context(request, principal),
-            channel=body.channel,
-            reason=body.reason,
+        return _json(
+            await run(
+                act_and_view,
+                desk,
+                desk.withdraw,
+                dossier_id,
+                command_context(request, principal),
+                channel=body.channel,
+                reason=body.reason,
+            )
         )
-        return _json(dossier_view(desk, await run(desk.get, dossier_id)))
 
     @app.post(
         "/postal-handovers",
