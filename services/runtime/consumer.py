@@ -270,16 +270,18 @@ class InboxConsumer:
 
     async def apply(self, decoded: Decoded) -> int:
         """Apply a decoded batch in one transaction, then commit its offsets; returns the new effects."""
-        batch = decoded.batch
         while True:
             try:
-                applied = await asyncio.to_thread(self._apply, batch, decoded.positions)
+                applied = await asyncio.to_thread(self._apply, decoded.batch, decoded.positions)
                 break
             except HandlerRejected as rejected:
                 # A rule of this context refuses that one event: park it with the reason, keep the rest.
+                # Dropped from the decoded batch itself, so a retry after a database outage does not
+                # dead-letter it a second time.
                 record = decoded.records_by_id[str(rejected.delivered.event.event_id)]
                 await self.dead_letter(record, "rejected-by-handler", rejected.reason)
-                batch = [d for d in batch if d is not rejected.delivered]
+                decoded.batch = [d for d in decoded.batch if d is not rejected.delivered]
+        batch = decoded.batch
         if decoded.positions:
             await self.consumer.commit(dict(decoded.positions))
         topic_counts: dict[str, int] = {}

@@ -65,8 +65,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
 
     async def _fetch(self, after: int | None) -> Sequence[Notification]:
-        if after is None:
-            return await asyncio.to_thread(self.app.recorder.select_notifications, None, self.page_size)
+        # ``after=None`` reads from the first notification (the start bound is then not applied at all).
         return await asyncio.to_thread(
             self.app.recorder.select_notifications, after, self.page_size, inclusive_of_start=False
         )
