@@ -31,6 +31,9 @@ class DeliveryPolicy:
     - ``online_return_on_data_store``: a result pushed to the applicant's e-data store counts as returned
       online (the applicant has it), when nothing else (originals, fees) is pending.
     - ``rating_criteria``: the criteria the rating form may score.
+    - ``kiosk_authorised_pickup``: whether a result locker may hand the result to an authorised person
+      (with an authorisation reference) instead of the applicant in person. Off by default: nobody at a
+      locker can look at the authorisation paper (ADR 0650, domain.md §7.9).
     """
 
     notification_channels: tuple[NotificationChannel, ...] = (
@@ -43,3 +46,4 @@ class DeliveryPolicy:
     auto_request_postal_pickup: bool = True
     online_return_on_data_store: bool = True
     rating_criteria: frozenset[str] = field(default_factory=lambda: DEFAULT_RATING_CRITERIA)
+    kiosk_authorised_pickup: bool = False

@@ -728,12 +728,27 @@ class ResultDelivery(Aggregate):
         self.check_early_return(stamp.occurred_at, notice_required=early_notice_required)
         self._returned(stamp, ReturnMethod.ONLINE, None, (), 0)
 
-    def deposit_in_kiosk(self, stamp: Stamp, *, locker_id: str, pickup_code: str) -> None:
-        """The result (and any originals) is placed in a result locker, opened with a one-time code."""
+    def deposit_in_kiosk(
+        self, stamp: Stamp, *, locker_id: str, pickup_code: str, authorised_pickup: bool = False
+    ) -> None:
+        """The result (and any originals) is placed in a result locker, opened with a one-time code.
+
+        ``authorised_pickup``: whether the locker may hand the result to an authorised person (ADR 0650).
+        """
         self.check_returnable(ReturnMethod.KIOSK)
         if self.status is DeliveryStatus.IN_KIOSK:
             raise DeliveryRuleViolation(
                 "RESULT_IN_KIOSK", "Kết quả đã ở tủ trả kết quả.", "The result is already in a locker."
+            )
+        # The locker checks who collects against the applicant, so it must know them; and a result that
+        # only an authorised person may take cannot wait where nobody can look at the authorisation.
+        applicant = self._known_applicant()
+        if applicant.kind is ApplicantKind.ORGANISATION and not authorised_pickup:
+            raise DeliveryRuleViolation(
+                "KIOSK_IN_PERSON_ONLY",
+                "Chủ hồ sơ là tổ chức; kết quả phải do người được ủy quyền nhận tại quầy, không qua tủ.",
+                "The applicant is an organisation; an authorised person collects at the counter, not at a"
+                " locker.",
             )
         if self.fees_due_vnd:
             raise DeliveryRuleViolation(
@@ -756,8 +771,20 @@ class ResultDelivery(Aggregate):
             self.KioskDeposited, stamp, locker_id=locker_id, pickup_code_sha256=_sha256(pickup_code)
         )
 
-    def collect_from_kiosk(self, stamp: Stamp, *, pickup_code: str, recipient: Recipient | None) -> None:
-        """E25 KIOSK: the locker opened with the right code."""
+    def collect_from_kiosk(
+        self,
+        stamp: Stamp,
+        *,
+        pickup_code: str,
+        recipient: Recipient,
+        authorised_pickup: bool = False,
+    ) -> None:
+        """E25 KIOSK: the locker opened with the right code for an identified recipient.
+
+        A kiosk is a variant of counter pick-up (domain.md §2.8), so the person is checked like at the
+        counter (§2.15: "recipient identity verified"): the code alone proves only that someone read the
+        message. An authorised person is accepted only where the deployment allows it (ADR 0650).
+        """
         if self.status is not DeliveryStatus.IN_KIOSK:
             self.check_returnable(ReturnMethod.KIOSK)
             raise DeliveryRuleViolation(
@@ -770,6 +797,15 @@ class ResultDelivery(Aggregate):
                 "The pick-up code is wrong.",
                 field="pickup_code",
             )
+        if recipient.authorised and not authorised_pickup:
+            raise DeliveryRuleViolation(
+                "KIOSK_IN_PERSON_ONLY",
+                "Tủ trả kết quả chỉ trả cho chính chủ hồ sơ; người nhận thay phải đến quầy.",
+                "The locker hands the result only to the applicant in person; an authorised person goes to"
+                " the counter.",
+                field="recipient.authorised",
+            )
+        self.check_recipient(recipient)
         self._returned(stamp, ReturnMethod.KIOSK, recipient, self.originals_to_return, 0)
 
     def request_postal_pickup(

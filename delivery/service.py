@@ -364,8 +364,15 @@ class Delivery(Application[UUID]):
     def deposit_in_kiosk(
         self, dossier_id: UUID, context: CommandContext, *, locker_id: str, pickup_code: str
     ) -> None:
+        """The result waits in a locker; the locker system gives the applicant the code (ADR 0600, 0650)."""
+
         def deposit(aggregate: ResultDelivery, stamp: Stamp) -> None:
-            aggregate.deposit_in_kiosk(stamp, locker_id=locker_id, pickup_code=pickup_code)
+            aggregate.deposit_in_kiosk(
+                stamp,
+                locker_id=locker_id,
+                pickup_code=pickup_code,
+                authorised_pickup=self.policy.kiosk_authorised_pickup,
+            )
             self._request(
                 aggregate,
                 stamp,
@@ -382,13 +389,18 @@ class Delivery(Application[UUID]):
         context: CommandContext,
         *,
         pickup_code: str,
-        recipient: Recipient | None = None,
+        recipient: Recipient,
     ) -> None:
-        """E25 KIOSK."""
+        """E25 KIOSK: the pick-up code and the identity of the person collecting (ADR 0650)."""
         self._command(
             dossier_id,
             context,
-            lambda a, s: a.collect_from_kiosk(s, pickup_code=pickup_code, recipient=recipient),
+            lambda a, s: a.collect_from_kiosk(
+                s,
+                pickup_code=pickup_code,
+                recipient=recipient,
+                authorised_pickup=self.policy.kiosk_authorised_pickup,
+            ),
         )
 
     def request_postal_pickup(

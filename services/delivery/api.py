@@ -15,9 +15,10 @@ from uuid import UUID
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from contracts.enums import ActorKind, IdDocumentType, RatingChannel, SatisfactionLevel
+from contracts.fields import IdNumber
 from delivery.outbound import outbound
 from delivery.result_delivery import ResultDelivery
 from delivery.service import CounterReturn, Delivery, Rating
@@ -48,12 +49,34 @@ READERS = require_roles(
 
 
 class RecipientIn(BaseModel):
+    """The person taking the result, as read from their identity document.
+
+    Values are tidied the way an officer or a card reader types them (spaces around, a passport number in
+    lower case, an empty authorisation box), so what E25 records is what the contract accepts, and an
+    impossible number is refused here, on its field, rather than as a contract violation later.
+    """
+
     model_config = {"extra": "forbid"}
     name: str = Field(min_length=1, max_length=200)
     id_type: IdDocumentType = IdDocumentType.CCCD
-    id_number: str = Field(min_length=6, max_length=20)
+    id_number: IdNumber
     authorised: bool = False
     authorisation_ref: str | None = Field(default=None, max_length=100)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _trimmed(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("id_number", mode="before")
+    @classmethod
+    def _as_printed(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("authorisation_ref", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
 
     def value(self) -> Recipient:
         return Recipient(self.name, self.id_type, self.id_number, self.authorised, self.authorisation_ref)
@@ -99,9 +122,11 @@ class KioskDepositIn(BaseModel):
 
 
 class KioskCollectIn(BaseModel):
+    """What the kiosk reads: the one-time code typed in, and the identity document of the person there."""
+
     model_config = {"extra": "forbid"}
     pickup_code: str = Field(min_length=1, max_length=20)
-    recipient: RecipientIn | None = None
+    recipient: RecipientIn
 
 
 _ACTOR_KINDS = ((Role.COUNTER_OFFICER, ActorKind.OFFICER), (Role.APPLICANT, ActorKind.APPLICANT))
@@ -126,6 +151,29 @@ def check_own_dossier(service: Delivery, dossier_id: UUID, principal: Principal)
             "An applicant acts only on their own dossier.",
             title_vi="Không phải hồ sơ của Ông/Bà",
             rule="NOT_YOUR_DOSSIER",
+        )
+
+
+def check_officer_unit(service: Delivery, dossier_id: UUID, principal: Principal) -> None:
+    """An officer hands over only what waits at their own desk: the unit that received the dossier (ADR 0651).
+
+    Before intake's facts arrive the place is unknown and the domain refuses the hand-over anyway
+    (``APPLICANT_UNKNOWN``), so an unknown place is let through to that rule.
+    """
+    if Role.COUNTER_OFFICER not in principal.roles:
+        return
+    place = service.get(dossier_id).pickup_place
+    if place is not None and principal.unit_code != place:
+        raise ProblemError(
+            403,
+            "forbidden",
+            "Not your unit",
+            f"The result of this dossier waits at unit {place}; an officer of {principal.unit_code} cannot"
+            " hand it over.",
+            title_vi="Không thuộc đơn vị của cán bộ",
+            detail_vi=f"Kết quả của hồ sơ được trả tại đơn vị {place}; cán bộ đơn vị {principal.unit_code}"
+            " không được thực hiện.",
+            rule="NOT_YOUR_UNIT",
         )
 
 
@@ -161,12 +209,13 @@ def delivery_view(aggregate: ResultDelivery) -> dict[str, Any]:
     }
 
 
-def build(runtime: Runtime) -> FastAPI:
+def build(runtime: Runtime, make_delivery: Callable[[Runtime], Delivery] = build_delivery) -> FastAPI:
+    """The app; ``make_delivery`` builds the context at start (PostgreSQL here, an in-memory store in tests)."""
     holder: dict[str, Delivery] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        holder["delivery"] = await asyncio.to_thread(build_delivery, runtime)
+        holder["delivery"] = await asyncio.to_thread(make_delivery, runtime)
         try:
             yield
         finally:
@@ -207,6 +256,7 @@ def build(runtime: Runtime) -> FastAPI:
         command = CounterReturn(
             body.recipient.value(), tuple(body.originals_returned), body.fees_collected_vnd
         )
+        await run(check_officer_unit, service, dossier_id, principal)
         await run(service.return_at_counter, dossier_id, command, command_context(request, principal))
         return await answer(service, dossier_id)
 
@@ -238,6 +288,7 @@ def build(runtime: Runtime) -> FastAPI:
         principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
     ) -> JSONResponse:
         await run(check_own_dossier, service, dossier_id, principal)
+        await run(check_officer_unit, service, dossier_id, principal)
         a = body.delivery_address
         address = Address(a.street, a.commune, a.province, a.district) if a else None
         await run(
@@ -258,6 +309,7 @@ def build(runtime: Runtime) -> FastAPI:
         service: Service,
         principal: Annotated[Principal, Depends(OFFICER)],
     ) -> JSONResponse:
+        await run(check_officer_unit, service, dossier_id, principal)
         await run(
             service.deposit_in_kiosk,
             dossier_id,
@@ -276,12 +328,13 @@ def build(runtime: Runtime) -> FastAPI:
         principal: Annotated[Principal, Depends(OFFICER_OR_APPLICANT)],
     ) -> JSONResponse:
         await run(check_own_dossier, service, dossier_id, principal)
+        await run(check_officer_unit, service, dossier_id, principal)
         await run(
             service.collect_from_kiosk,
             dossier_id,
             command_context(request, principal),
             pickup_code=body.pickup_code,
-            recipient=body.recipient.value() if body.recipient else None,
+            recipient=body.recipient.value(),
         )
         return await answer(service, dossier_id)
 
@@ -297,6 +350,7 @@ def build(runtime: Runtime) -> FastAPI:
             body.level, body.channel, tuple(CriterionScore(c.criterion, c.score) for c in body.criteria)
         )
         await run(check_own_dossier, service, dossier_id, principal)
+        await run(check_officer_unit, service, dossier_id, principal)
         await run(service.rate, dossier_id, rating, command_context(request, principal))
         return await answer(service, dossier_id)
 

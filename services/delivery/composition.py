@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -61,14 +63,27 @@ def postal_schema(runtime: Runtime) -> str:
     return runtime.service.schema_name(POSTAL_SCHEMA)
 
 
-def delivery_policy() -> DeliveryPolicy:
-    """``DELIVERY_NOTIFICATION_CHANNELS`` (e.g. ``EMAIL,SMS``) picks the channels messages are sent on."""
-    channels = os.environ.get("DELIVERY_NOTIFICATION_CHANNELS")
-    if not channels:
-        return DeliveryPolicy()
-    return DeliveryPolicy(
-        notification_channels=tuple(NotificationChannel(c.strip()) for c in channels.split(",") if c.strip())
-    )
+_SWITCH = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def delivery_policy(environ: Mapping[str, str] | None = None) -> DeliveryPolicy:
+    """The deployment's delivery switches from the environment; a misspelt value stops the process at start.
+
+    - ``DELIVERY_NOTIFICATION_CHANNELS`` (e.g. ``EMAIL,SMS``): the channels messages are sent on;
+    - ``DELIVERY_KIOSK_AUTHORISED_PICKUP`` (``1``/``0``): a result locker may serve an authorised person
+      (ADR 0650).
+    """
+    env = os.environ if environ is None else environ
+    changes: dict[str, Any] = {}
+    if channels := env.get("DELIVERY_NOTIFICATION_CHANNELS"):
+        changes["notification_channels"] = tuple(
+            NotificationChannel(c.strip()) for c in channels.split(",") if c.strip()
+        )
+    if (kiosk := env.get("DELIVERY_KIOSK_AUTHORISED_PICKUP")) is not None:
+        if kiosk.strip().lower() not in _SWITCH:
+            raise ValueError(f"DELIVERY_KIOSK_AUTHORISED_PICKUP={kiosk!r}: expected 1 or 0")
+        changes["kiosk_authorised_pickup"] = _SWITCH[kiosk.strip().lower()]
+    return DeliveryPolicy(**changes)
 
 
 def build_delivery(runtime: Runtime) -> Delivery:

@@ -12,8 +12,9 @@ from services.runtime.pipelines import RelayPipeline
 NAME = "delivery-relay"
 
 
-def build(runtime: Runtime) -> FastAPI:
-    pipeline = RelayPipeline(
+def pipeline(runtime: Runtime) -> RelayPipeline:
+    """The delivery store's relay; nothing connects before its loop starts."""
+    return RelayPipeline(
         NAME,
         lambda: build_delivery(runtime),
         outbound,
@@ -21,7 +22,10 @@ def build(runtime: Runtime) -> FastAPI:
         es_env=runtime.database.eventsourcing_env(delivery_schema(runtime)),
         namespace=runtime.kafka.topic_namespace,
     )
-    loop = pipeline.loop()
+
+
+def build(runtime: Runtime) -> FastAPI:
+    loop = pipeline(runtime).loop()
     runtime.readiness.add("relay", loop.check)
     return create_app(NAME, VERSION, runtime.readiness, lifespan=loop.lifespan)
 

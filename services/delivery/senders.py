@@ -71,6 +71,7 @@ class SmtpSender:
 class HttpGatewaySender:
     url: str
     timeout_s: float = 10.0
+    transport: httpx.BaseTransport | None = None  # the network by default; tests give a mock transport
 
     def send(self, message: OutgoingMessage) -> SendReceipt:
         body = {
@@ -83,19 +84,26 @@ class HttpGatewaySender:
             "body": message.body,
         }
         try:
-            r = httpx.post(
-                self.url,
-                json=body,
-                headers={"Idempotency-Key": message.idempotency_key},
-                timeout=self.timeout_s,
-            )
+            with httpx.Client(transport=self.transport, timeout=self.timeout_s) as client:
+                r = client.post(self.url, json=body, headers={"Idempotency-Key": message.idempotency_key})
         except httpx.HTTPError as error:
             raise SendFailed(f"gateway: {type(error).__name__}: {error}") from error
         if r.status_code >= 500 or r.status_code == 429:
             raise SendFailed(f"gateway answered {r.status_code}")
         if r.status_code >= 400:
             raise SendFailed(f"gateway refused the message: {r.status_code} {r.text[:200]}", permanent=True)
-        return SendReceipt(provider_ref=str(r.json().get("ref", f"http:{message.message_id}")))
+        return SendReceipt(provider_ref=_provider_ref(r, message))
+
+
+def _provider_ref(response: httpx.Response, message: OutgoingMessage) -> str:
+    """The gateway's reference when its answer names one; an accepted message is never refused for its
+    answer's shape (a 202 or 204 without a JSON body is an acceptance all the same)."""
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    ref = answer.get("ref") if isinstance(answer, dict) else None
+    return str(ref) if ref not in (None, "") else f"http:{message.message_id}"
 
 
 def senders_from_environment() -> ChannelRouter:

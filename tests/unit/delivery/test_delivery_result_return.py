@@ -267,11 +267,13 @@ def test_a_kiosk_opens_only_with_the_pickup_code(delivery: Delivery, clock: Sett
         "RESULT_IN_KIOSK",
     )
     refused(
-        lambda: delivery.collect_from_kiosk(flow.dossier_id, officer(), pickup_code="000000"),
+        lambda: delivery.collect_from_kiosk(
+            flow.dossier_id, officer(), pickup_code="000000", recipient=the_applicant()
+        ),
         "PICKUP_CODE_MISMATCH",
     )
     assert all("482913" not in str(e.__dict__) for e in delivery.events.get(flow.dossier_id))  # only its hash
-    delivery.collect_from_kiosk(flow.dossier_id, officer(), pickup_code="482913")
+    delivery.collect_from_kiosk(flow.dossier_id, officer(), pickup_code="482913", recipient=the_applicant())
     [event] = returned_events(delivery)
     assert event.method is ReturnMethod.KIOSK and event.originals_returned == [ORIGINAL_DEED]
 
