@@ -8,9 +8,12 @@ of transitions portal-sync must push.
   canonical JSON (sorted keys, UTF-8), which portal-sync records in E28 ``payload_hash``.
 - Events arrive on several topics, so a late event must not move the status backwards: an event that
   occurred before the last status change only updates the payload, and the terminal statuses 3, 8 and 10
-  never change. ``fold`` and ``portal_transitions`` first put the events in business order (occurred_at,
-  then intake → processing → payment → delivery, then seq), so the result is a function of the set of
-  events, whatever order the topics delivered them in.
+  never change. ``fold`` and ``portal_transitions`` first put the events in ``canonical_order`` (each
+  producer's events in ``seq`` order, the producers merged by occurred_at), so the result is a function of
+  the set of events, whatever order the topics delivered them in (ADR 0643).
+- Every processing step and status change is also kept as a per-step record (``QuaTrinhXuLy``: NguoiXuLy,
+  PhongBanXuLy, NoiDungXuLy, TrangThai, NgayBatDau, ThoiDiemXuLy, NgayKetThucTheoQuyDinh); ``ChucDanh`` is
+  always empty, no event carries a job title.
 - Dates are ``yyyyMMddHHmmss`` in local time (Asia/Ho_Chi_Minh). A repeated event (same event_id) is ignored.
 - Open choices are explicit in ``PortalViewPolicy`` (ADR 0604): the code a rejection is synced with (no
   dedicated code: 9 by default, UNCONFIRMED), and the ``HinhThuc`` code of each return method.
@@ -21,6 +24,7 @@ Imports only ``contracts`` (architecture.md §3).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,13 +37,15 @@ from contracts import delivery as delivery_events
 from contracts import intake as intake_events
 from contracts import processing as processing_events
 from contracts.enums import (
+    ActorKind,
     ClockPauseReason,
     DigitisationSource,
     DvcqgStatus,
     Producer,
     ReturnMethod,
+    StepKind,
 )
-from contracts.envelope import DossierEvent, PublicEvent
+from contracts.envelope import Actor, DossierEvent, PublicEvent
 from contracts.payment import PaymentReceived
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -128,6 +134,7 @@ class DossierPortalView:
         self._fees: list[dict[str, Any]] = []
         self._open_obligations: set[str] = set()
         self._financial_pause = False
+        self._steps: list[dict[str, Any]] = []
 
     # --- folding --------------------------------------------------------------------------------------
 
@@ -144,6 +151,8 @@ class DossierPortalView:
             self.status = new_status
             self.status_changed_at = event.occurred_at
             self.payload["TrangThaiHoSo"] = int(new_status)
+        self._record_step(event, status_changed=new_status is not None)
+        if new_status is not None:
             return (self._push(event, status_changed=True),)
         if self.status is not None and self.payload["NgayHenTra"] != due_before and due_before is not None:
             return (self._push(event, status_changed=False),)
@@ -319,6 +328,26 @@ class DossierPortalView:
             return DvcqgStatus.RESULT_RETURNED
         return None
 
+    def _record_step(self, event: DossierEvent, *, status_changed: bool) -> None:
+        """One ``QuaTrinhXuLy`` record per processing step and per status change, in fold order."""
+        step = _step_details(event)
+        if step is None and not status_changed:
+            return
+        text, person, unit, started_at, due_at = step or (_STATUS_TEXTS[self.status], None, None, None, None)
+        self._steps.append(
+            {
+                "NguoiXuLy": person or _officer(event.actor),
+                "ChucDanh": None,  # no event carries the officer's job title
+                "ThoiDiemXuLy": dvcqg_date(event.occurred_at),
+                "PhongBanXuLy": unit or event.actor.unit_code,
+                "NoiDungXuLy": text,
+                "TrangThai": int(self.status) if self.status is not None else None,
+                "NgayBatDau": dvcqg_date(started_at or event.occurred_at),
+                "NgayKetThucTheoQuyDinh": dvcqg_date(due_at),
+            }
+        )
+        self.payload["QuaTrinhXuLy"] = [dict(s) for s in self._steps]
+
     def _back_to_processing(self) -> DvcqgStatus | None:
         waiting = self._open_obligations or self._financial_pause
         if self.status is DvcqgStatus.FINANCIAL_OBLIGATION_REQUESTED and not waiting:
@@ -357,26 +386,134 @@ class DossierPortalView:
         return transition
 
 
+_STEP_NAMES = {
+    StepKind.RECEIVE: "Tiếp nhận",
+    StepKind.APPRAISAL: "Thẩm định",
+    StepKind.VERIFICATION: "Xác minh",
+    StepKind.CONSULTATION: "Lấy ý kiến",
+    StepKind.INTER_AGENCY: "Liên thông",
+    StepKind.REVIEW: "Xem xét",
+    StepKind.APPROVAL: "Phê duyệt",
+    StepKind.SIGNING: "Ký duyệt",
+    StepKind.RETURN_RESULT: "Trả kết quả",
+}
+_STATUS_TEXTS: dict[DvcqgStatus | None, str] = {
+    None: "Cập nhật hồ sơ",
+    DvcqgStatus.SUBMITTED: "Nộp hồ sơ",
+    DvcqgStatus.RECEIVED: "Tiếp nhận hồ sơ",
+    DvcqgStatus.REFUSED: "Từ chối tiếp nhận hồ sơ",
+    DvcqgStatus.IN_PROCESSING: "Đang xử lý",
+    DvcqgStatus.SUPPLEMENT_REQUESTED: "Yêu cầu bổ sung giấy tờ",
+    DvcqgStatus.FINANCIAL_OBLIGATION_REQUESTED: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    DvcqgStatus.APPLICANT_WITHDREW: "Công dân yêu cầu rút hồ sơ",
+    DvcqgStatus.STOPPED: "Dừng xử lý",
+    DvcqgStatus.PROCESSED: "Đã xử lý xong",
+    DvcqgStatus.RESULT_RETURNED: "Đã trả kết quả",
+}
+_StepDetails = tuple[str, str | None, str | None, datetime | None, datetime | None]
+
+
+def _step_details(event: DossierEvent) -> _StepDetails | None:
+    """(NoiDungXuLy, handling officer, unit, start, due by rule) of a processing step; None otherwise."""
+    e = event
+    if isinstance(e, intake_events.DossierReceived):
+        return ("Tiếp nhận hồ sơ", None, e.receiving_unit_code, None, e.due_at)
+    if isinstance(e, intake_events.DossierTransferred):
+        return (f"Chuyển xử lý đến {e.to_unit_code}", None, e.from_unit_code, None, e.step_due_at)
+    if isinstance(e, processing_events.HandlerAssigned):
+        return (
+            f"Phân công xử lý bước {_STEP_NAMES[e.step]}",
+            e.handler_id,
+            e.department,
+            None,
+            e.step_due_at,
+        )
+    if isinstance(e, processing_events.ProcessingStepCompleted):
+        text = f"Hoàn thành bước {_STEP_NAMES[e.step]} ({e.outcome.value})" + (
+            f": {e.note}" if e.note else ""
+        )
+        return (text, None, e.unit_code, e.started_at, e.step_due_at)
+    if isinstance(e, processing_events.VerificationScheduled):
+        return (f"Lên lịch xác minh thực địa tại {e.place}", None, None, None, e.scheduled_for)
+    if isinstance(e, processing_events.ConsultationRequested):
+        return (f"Lấy ý kiến {e.consulted_unit_code}", None, None, None, e.reply_due_at)
+    if isinstance(e, processing_events.ConsultationAnswered):
+        return (f"{e.consulted_unit_code} trả lời xin ý kiến", None, None, None, None)
+    if isinstance(e, processing_events.InterAgencyHandoff):
+        text = f"Chuyển liên thông đến {e.to_agency_code}: {e.task}"
+        return (text, None, e.from_agency_code, None, e.step_due_at)
+    if isinstance(e, processing_events.SupplementRequested):
+        return (f"Yêu cầu bổ sung lần {e.request_no}: {e.reasons}", None, None, None, None)
+    if isinstance(e, processing_events.SupplementAccepted):
+        return ("Hoàn thành bổ sung hồ sơ", None, None, e.new_clock_start_at, e.new_due_at)
+    if isinstance(e, processing_events.FinancialObligationRequested):
+        return ("Yêu cầu thực hiện nghĩa vụ tài chính", None, None, None, e.pay_by)
+    if isinstance(e, processing_events.DelayApologyIssued):
+        return (f"Xin lỗi và hẹn lại ngày trả kết quả: {e.reason}", None, None, None, e.new_due_at)
+    if isinstance(e, processing_events.ProcessingStopped):
+        return (f"Dừng xử lý ({e.cause.value})", None, None, None, None)
+    if isinstance(e, processing_events.DossierRejected):
+        return (f"Từ chối giải quyết: {e.reasons}", None, None, None, None)
+    if isinstance(e, processing_events.ResultIssued):
+        return ("Đã xử lý xong, ban hành kết quả", None, None, None, None)
+    return None
+
+
+def _officer(actor: Actor) -> str | None:
+    """NguoiXuLy is a person: an officer's (or postal staff's) account id; applicants and systems are not."""
+    return actor.id if actor.kind in (ActorKind.OFFICER, ActorKind.POSTAL_STAFF) else None
+
+
 def payload_hash(payload: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the payload as canonical JSON: sorted keys, no spaces, UTF-8."""
     canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def business_order(events: Iterable[PublicEvent]) -> list[DossierEvent]:
-    """Dossier events sorted by when they happened, then by producer and seq (a stable total order)."""
-    dossier_events = [e for e in events if isinstance(e, DossierEvent)]
-    return sorted(
-        dossier_events, key=lambda e: (e.occurred_at, _PRODUCER_ORDER[e.producer], e.seq, str(e.event_id))
-    )
+def canonical_order(events: Iterable[PublicEvent]) -> list[DossierEvent]:
+    """Each dossier's events in one order that depends only on the set of events (ADR 0643).
+
+    A producer numbers a dossier's events 1, 2, 3 … in the order it decided them (``seq``, gap-free per
+    producer and dossier), so each producer's events keep that order; the producers' sequences are merged
+    by business time (occurred_at, then producer, seq and id to break ties). Repeated event ids count once.
+    Dossiers follow one another in the order of their first event.
+    """
+    unique: dict[UUID, DossierEvent] = {}
+    for event in events:
+        if isinstance(event, DossierEvent):
+            unique.setdefault(event.event_id, event)
+    streams: dict[UUID, dict[Producer, list[DossierEvent]]] = {}
+    for event in unique.values():
+        streams.setdefault(event.dossier_id, {}).setdefault(event.producer, []).append(event)
+    per_dossier = [_merge(list(by_producer.values())) for by_producer in streams.values()]
+    per_dossier.sort(key=lambda ordered: _merge_key(ordered[0]))
+    return [event for ordered in per_dossier for event in ordered]
+
+
+def _merge(streams: list[list[DossierEvent]]) -> list[DossierEvent]:
+    for stream in streams:
+        stream.sort(key=lambda e: (e.seq, str(e.event_id)))
+    heads = [(_merge_key(stream[0]), i, 0) for i, stream in enumerate(streams)]
+    heapq.heapify(heads)
+    merged: list[DossierEvent] = []
+    while heads:
+        _, i, at = heapq.heappop(heads)
+        merged.append(streams[i][at])
+        if at + 1 < len(streams[i]):
+            heapq.heappush(heads, (_merge_key(streams[i][at + 1]), i, at + 1))
+    return merged
+
+
+def _merge_key(event: DossierEvent) -> tuple[datetime, int, int, str]:
+    return (event.occurred_at, _PRODUCER_ORDER[event.producer], event.seq, str(event.event_id))
 
 
 def fold(
     events: Iterable[PublicEvent], policy: PortalViewPolicy | None = None
 ) -> dict[UUID, DossierPortalView]:
-    """The view of every dossier in ``events``, folded in business order."""
+    """The view of every dossier in ``events``, folded in canonical order."""
     views: dict[UUID, DossierPortalView] = {}
-    for event in business_order(events):
+    for event in canonical_order(events):
         view = views.get(event.dossier_id)
         if view is None:
             view = views[event.dossier_id] = DossierPortalView(event.dossier_id, policy)
@@ -420,6 +557,7 @@ def _empty_payload() -> dict[str, Any]:
         "TaiKhoanDuocXacThucVoiVNeID": 0,
         "DuocThanhToanTrucTuyen": 0,
         "MaCSDL": None,
+        "QuaTrinhXuLy": [],
     }
 
 
@@ -429,7 +567,7 @@ __all__ = [
     "PortalTransition",
     "PortalViewPolicy",
     "ProcedureInfo",
-    "business_order",
+    "canonical_order",
     "dvcqg_date",
     "fold",
     "payload_hash",

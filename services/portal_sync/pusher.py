@@ -2,7 +2,10 @@
 and records an E28 acknowledgement (with its latency) for every answer.
 
 Per dossier only the first unacknowledged push is ever in flight, so the portal sees a dossier's statuses
-in order; a failing dossier waits with exponential backoff without holding up the others. The push's
+in order; a failing dossier waits with exponential backoff without holding up the others. A push is
+claimed under the dossier's lock before it is sent, so the consumer never re-plans a push the portal may
+already have (ADR 0643). Each pass first re-plans the dossiers whose missing event outlived the bounded
+wait, so their held pushes go out without it. The push's
 ``Idempotency-Key`` (dossier id and transition number) lets the portal drop a resend after a crash between
 its answer and our commit. A 4xx answer is the portal refusing the content: recorded as REJECTED (E28 with
 the portal's error code) and not retried; 5xx, 429 and transport errors are retried.
@@ -24,6 +27,7 @@ from contracts.identity import public_event_id
 from contracts.portal import StatusSyncedToNationalPortal
 from delivery.clock import Clock, business_time
 from projections.portal_view import payload_hash
+from services.portal_sync import metrics
 from services.portal_sync.store import PortalStore, Push
 from services.runtime.logging import get_logger
 
@@ -58,19 +62,37 @@ class Pusher:
         return self._conn
 
     def step(self) -> int:
-        """One pass: every dossier whose next push is due is pushed as far as the portal accepts."""
+        """One pass: release overdue gaps, then push every dossier whose next push is due."""
         conn = self._connection()
+        self.release_overdue(conn)
         answered = 0
         for dossier_id in self.store.pending_heads(conn):
             answered += self.push_dossier(conn, dossier_id)
         return answered
 
-    def push_dossier(self, conn: psycopg.Connection, dossier_id: UUID) -> int:
-        answered = 0
-        while (push := self.store.next_push(conn, dossier_id)) is not None:
+    def release_overdue(self, conn: psycopg.Connection) -> None:
+        for dossier_id in self.store.overdue_dossiers(conn):
+            with conn.transaction():
+                self.store.replan(conn, dossier_id)
+        metrics.HELD_DOSSIERS.set(self.store.held_dossiers(conn))
+
+    def _take(self, conn: psycopg.Connection, dossier_id: UUID) -> tuple[Push, str] | None:
+        """The dossier's next push and the code to send it under, claimed; None when nothing can go."""
+        with conn.transaction():
+            self.store.lock_dossier(conn, dossier_id)
+            push = self.store.next_push(conn, dossier_id)
+            if push is None:
+                return None
             code = push.payload.get("MaHoSo") or self.store.dossier_code(conn, dossier_id)
             if code is None:
-                return answered  # the portal keys dossiers by MaHoSo: wait until the code is known
+                return None  # the portal keys dossiers by MaHoSo: wait until the code is known
+            self.store.claim(conn, push)
+            return push, str(code)
+
+    def push_dossier(self, conn: psycopg.Connection, dossier_id: UUID) -> int:
+        answered = 0
+        while (taken := self._take(conn, dossier_id)) is not None:
+            push, code = taken
             payload = {**push.payload, "MaHoSo": code}
             sent_at = max(self._now(), push.state_changed_at)
             body = {**payload, "dossier_id": str(dossier_id), "SoThuTuDongBo": push.number}

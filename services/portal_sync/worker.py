@@ -1,14 +1,15 @@
 """portal-sync: keeps the national portal's view of every dossier and pushes each transition to it.
 
-- consumer: every dossier event (intake, processing, payment, delivery) is stored in arrival order and
-  folded by ``projections.portal_view`` into the transitions to push (in the consumer's transaction, so a
-  redelivered event adds nothing);
+- consumer: every dossier event (intake, processing, payment, delivery) is stored, and the dossier's unsent
+  pushes are re-planned from the set of its events in canonical order, under the dossier's lock, in the
+  consumer's transaction (a redelivered event adds nothing; a late older event re-plans; ADR 0643);
 - pusher: sends each dossier's transitions in order with retries and backoff, and records an E28
   acknowledgement with its latency for each answer (ADR 0640);
 - feed: relays what the portal originates (ratings, petitions) as events;
 - publisher: sends the outbox (E28, ratings, petitions) to Kafka in order, at least once.
 
-``PORTAL_SYNC_PORTAL_URL`` names the portal (the fake one on loopback for local runs and tests).
+``PORTAL_SYNC_PORTAL_URL`` names the portal (the fake one on loopback for local runs and tests);
+``PORTAL_SYNC_MAX_HOLD_S`` bounds how long a dossier's pushes wait for a missing earlier event (default 30).
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
+from contracts.envelope import DossierEvent
 from contracts.topic_names import DELIVERY_DOSSIERS, INTAKE_DOSSIERS, PAYMENT_PAYMENTS, PROCESSING_DOSSIERS
 from intake.reference import load_reference_data
-from projections.portal_view import PortalViewPolicy, ProcedureInfo, business_order
+from projections.portal_view import PortalViewPolicy, ProcedureInfo
 from services.portal_sync.inbound import FeedReader
 from services.portal_sync.pusher import Pusher
 from services.portal_sync.store import PortalStore, create_tables
@@ -54,11 +57,11 @@ def policy() -> PortalViewPolicy:
 
 def handler(store: PortalStore) -> Any:
     def handle(conn: psycopg.Connection, events: Sequence[Delivered]) -> None:
-        # A batch mixes partitions of several topics in no business order (after a start or a stall it
-        # holds a backlog): record it in business order, so a catch-up sees each dossier's story in order.
-        dossier_events = business_order(d.event for d in events)
-        for dossier_id in store.record_events(conn, dossier_events):
-            store.refresh_pushes(conn, dossier_id)
+        # Arrival order does not matter: each touched dossier is re-planned from the set of its events.
+        dossier_events = [d.event for d in events if isinstance(d.event, DossierEvent)]
+        # Locks taken in one fixed order, so two consumers sharing dossiers never deadlock.
+        for dossier_id in sorted(store.record_events(conn, dossier_events), key=str):
+            store.replan(conn, dossier_id)
 
     return handle
 
@@ -117,7 +120,8 @@ class OutboxPublisher:
 
 def build(runtime: Runtime) -> FastAPI:
     schema = runtime.service.schema_name(SCHEMA)
-    store = PortalStore(schema, policy())
+    max_hold = timedelta(seconds=float(os.environ.get("PORTAL_SYNC_MAX_HOLD_S", "30")))
+    store = PortalStore(schema, policy(), max_hold)
     with psycopg.connect(runtime.database.url, autocommit=True) as conn:
         create_tables(conn, schema)
     portal_url = os.environ.get("PORTAL_SYNC_PORTAL_URL", "http://127.0.0.1:8059")

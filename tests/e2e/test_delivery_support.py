@@ -130,7 +130,7 @@ def processing_event(event_type: str, dossier_id: uuid.UUID, seq: int, when: dat
     )
 
 
-def result_issued(dossier_id: uuid.UUID, when: datetime, seq: int = 9) -> Any:
+def result_issued(dossier_id: uuid.UUID, when: datetime, seq: int = 1) -> Any:
     return processing_event("vn.one-stop.processing.result-issued.v1", dossier_id, seq, when)
 
 
