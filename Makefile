@@ -13,7 +13,7 @@ export PG_PORT ?= 5433
 export KAFKA_PORT ?= 9092
 
 .PHONY: help install infra-up infra-down run down test test-unit test-contract test-integration test-e2e \
-        test-replay lint contracts bench clean status
+        test-replay lint contracts bench clean status screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -37,8 +37,12 @@ infra-down: ## stop the local Kafka broker and PostgreSQL cluster
 	@bash $(LOCAL)/kafka.sh stop
 	@bash $(LOCAL)/postgres.sh stop
 
-run: infra-up ## start the infrastructure and every deployable, then print their URLs
-	@bash $(LOCAL)/services.sh start
+run: infra-up ## start everything, play a demo month through the APIs (DEMO=0: no traffic), print the URLs
+	@DEMO=$${DEMO:-1} bash $(LOCAL)/services.sh start
+	@DEMO=$${DEMO:-1} bash $(LOCAL)/services.sh demo
+
+screenshot: install ## headless Chromium picture of the dashboard page → docs/demo/dashboard.png
+	@bash $(LOCAL)/screenshot.sh
 
 status: ## show what the project is running
 	@bash $(LOCAL)/services.sh status

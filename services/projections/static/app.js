@@ -5,8 +5,33 @@ const $ = (id) => document.getElementById(id);
 const LEVELS = { MINISTRY: "Bộ", PROVINCE: "Tỉnh", DEPARTMENT: "Sở, ngành", DISTRICT: "Huyện", COMMUNE: "Xã" };
 const STATUS = { SCORED: "", EMPTY: "(không có hồ sơ)", NOT_APPLICABLE: "(không áp dụng)", TRACKING: "(theo dõi)" };
 let current = { indicator: null, dossier: null, live: null };
+// Vietnamese names for the dashboards and their columns (the API keeps stable English identifiers).
+const DASHBOARDS = {
+  dashboard_backlog: "Hồ sơ đang tồn", dashboard_overdue: "Hồ sơ quá hạn", dashboard_timeliness: "Đúng hạn, trễ hạn",
+  dashboard_throughput: "Tiếp nhận, giải quyết theo ngày", dashboard_handling_time: "Thời gian giải quyết",
+  dashboard_postal_sla: "Chỉ tiêu bưu chính", dashboard_portal_sync_latency: "Đồng bộ Cổng DVCQG",
+};
+const COLUMNS = {
+  unit_code: "Đơn vị", current_unit_code: "Đơn vị đang xử lý", procedure_code: "Thủ tục", channel: "Kênh",
+  open_dossiers: "Đang tồn", awaiting_supplement: "Chờ bổ sung", awaiting_payment: "Chờ nộp phí", overdue: "Quá hạn",
+  oldest_received_at: "Tiếp nhận sớm nhất", dossier_id: "Mã định danh", dossier_code: "Mã hồ sơ", status: "Trạng thái",
+  received_at: "Tiếp nhận lúc", original_due_at: "Hạn ban đầu", effective_due_at: "Hạn hiện hành", overdue_by: "Quá hạn",
+  month: "Tháng", day: "Ngày", received: "Tiếp nhận", early: "Trước hạn", on_time: "Đúng hạn", late: "Trễ hạn",
+  pending_in_time: "Đang trong hạn", pending_overdue: "Đang quá hạn", undetermined: "Chưa xác định",
+  on_time_percent: "% đúng hạn", finished: "Đã giải quyết", returned: "Đã trả", avg_days: "Số ngày TB",
+  avg_days_without_supplement_waits: "Số ngày TB (trừ chờ bổ sung)", direction: "Chiều", route_class: "Tuyến",
+  shipments: "Bưu gửi", completed: "Hoàn thành", within_sla: "Đạt chỉ tiêu", open_overdue: "Đang quá chỉ tiêu",
+  returned_to_agency: "Chuyển hoàn", lost_or_damaged: "Thất lạc, hư hỏng", avg_hours: "Số giờ TB",
+  status_code: "Trạng thái DVCQG", syncs: "Lượt đồng bộ", accepted: "Chấp nhận", rejected: "Từ chối",
+  avg_latency_ms: "Độ trễ TB (ms)", p50_latency_ms: "Trung vị (ms)", p95_latency_ms: "P95 (ms)", max_latency_ms: "Tối đa (ms)",
+};
 
 $("token").value = localStorage.getItem("motcua.token") || "";
+// A link may carry the query in its fragment (#unit=H44&period=2026-10&token=…): the fragment never
+// reaches the server, so a printed demo link or a headless screenshot opens the page already filled in.
+for (const [key, value] of new URLSearchParams(location.hash.slice(1))) {
+  if (["token", "unit", "period", "ruleset", "as_of"].includes(key) && value) $(key).value = value;
+}
 
 function headers() {
   const token = $("token").value.trim();
@@ -68,10 +93,18 @@ function cell(tr, text, cls) {
   return td;
 }
 
+// Agencies before communes, then by code read as numbers (H44.2 before H44.10, H44.99 before H44.100).
+const LEVEL_ORDER = { MINISTRY: 0, PROVINCE: 1, DEPARTMENT: 2, DISTRICT: 3, COMMUNE: 4 };
+const codeKey = (code) => code.split(".").map((part) => (/^\d+$/.test(part) ? part.padStart(6, "0") : part)).join(".");
+function unitOrder(a, b) {
+  const level = (LEVEL_ORDER[a.unit_level] ?? 9) - (LEVEL_ORDER[b.unit_level] ?? 9);
+  return level || codeKey(a.unit_code).localeCompare(codeKey(b.unit_code));
+}
+
 function renderTree(results) {
   const body = $("tree").querySelector("tbody");
   body.replaceChildren();
-  results.forEach((r, i) => {
+  [results[0], ...results.slice(1).sort(unitOrder)].forEach((r, i) => {
     const tr = document.createElement("tr");
     tr.className = "clickable";
     cell(tr, (i ? "  └ " : "") + r.unit_code + " — " + r.unit_name);
@@ -196,7 +229,9 @@ function bars(svg, labels, series, colors, names) {
       svg.appendChild(svgEl("rect", { x: pad + i * step + 1, y, width: Math.max(1, step - 2), height: h, fill: colors[s] },));
       svg.lastChild.appendChild(svgEl("title", {}, `${label} · ${names[s]}: ${values[i] || 0}`));
     });
-    if (labels.length <= 16 || i % Math.ceil(labels.length / 16) === 0)
+    // Only as many labels as fit side by side (about 45 px each).
+    const every = Math.max(1, Math.ceil(labels.length / Math.max(1, Math.floor((W - pad * 2) / 45))));
+    if (i % every === 0)
       svg.appendChild(svgEl("text", { x: pad + i * step + step / 2, y: H - 8, "font-size": 9, "text-anchor": "middle" }, label));
   });
   svg.appendChild(svgEl("text", { x: 4, y: 12, "font-size": 10 }, String(max)));
@@ -252,7 +287,12 @@ async function loadDashboardTable() {
     head.replaceChildren();
     body.replaceChildren();
     const hr = document.createElement("tr");
-    for (const c of data.columns) { const th = document.createElement("th"); th.textContent = c; hr.appendChild(th); }
+    for (const c of data.columns) {
+      const th = document.createElement("th");
+      th.textContent = COLUMNS[c] || c;
+      th.title = c;
+      hr.appendChild(th);
+    }
     head.appendChild(hr);
     for (const row of data.rows) {
       const tr = document.createElement("tr");
@@ -339,7 +379,7 @@ $("dashboard").onchange = loadDashboardTable;
     for (const stem of list.dashboards) {
       const option = document.createElement("option");
       option.value = stem;
-      option.textContent = stem.replace("dashboard_", "").replaceAll("_", " ");
+      option.textContent = DASHBOARDS[stem] || stem.replace("dashboard_", "").replaceAll("_", " ");
       $("dashboard").appendChild(option);
     }
     await load();
