@@ -9,12 +9,14 @@ index (server-sent events) whenever the projection moves. ``/`` serves the dashb
 
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import httpx
 import psycopg
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -27,6 +29,7 @@ from projections.index766 import IndexResult, Period, UnknownUnitError
 from projections.readmodels import READ_MODEL_VERSION, VIEW_STEMS, Layout, digest
 from projections.readmodels.tables import DOSSIER_FACTS
 from projections.registry import registry_rows
+from services.deployables import by_name
 from services.projections.calendar import IntakeWorkingTime
 from services.projections.export import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
 from services.projections.reading import (
@@ -91,8 +94,15 @@ def table_response(
     return JSONResponse(jsonable_encoder(body))
 
 
+def projector_url() -> str:
+    """Where the projector serves its live activity (the default port unless ``PROJECTIONS_PROJECTOR_URL``)."""
+    default = f"http://127.0.0.1:{by_name('projector').port}"
+    return os.environ.get("PROJECTIONS_PROJECTOR_URL", default).rstrip("/")
+
+
 def build(runtime: Runtime) -> FastAPI:
     schema = runtime.service.schema_name(SCHEMA)
+    activity_url = projector_url() + "/live/activity"
     pool = ConnectionPool(
         runtime.database.url, min_size=1, max_size=8, open=False, kwargs={"autocommit": True}
     )
@@ -368,6 +378,25 @@ def build(runtime: Runtime) -> FastAPI:
         return StreamingResponse(
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
         )
+
+    @app.get("/activity", tags=["dashboards"], summary="Sự kiện mỗi phút theo loại (từ projector, faust)")
+    async def activity(principal: Reader, minutes: Annotated[int, Query(ge=1, le=120)] = 60) -> Any:
+        # The windows live in the projector's faust tables (ADR 0003); this only forwards them so the page
+        # needs one origin and one token.
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                r = await client.get(activity_url, params={"minutes": minutes})
+                r.raise_for_status()
+        except httpx.HTTPError as error:
+            raise _problem(
+                503,
+                "activity-unavailable",
+                "Live activity unavailable",
+                "Chưa xem được hoạt động trực tiếp",
+                f"the projector did not answer: {type(error).__name__}",
+                "projector chưa trả lời; thử lại sau ít giây",
+            ) from None
+        return r.json()
 
     @app.get("/projections/status", tags=["operations"], summary="Phiên bản mô hình đọc và mã băm")
     async def status(

@@ -9,9 +9,13 @@ created before consuming starts; the loop's health is part of ``/ready``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import psycopg
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 
 from contracts.topics import TOPICS
 from projections.readmodels import (
@@ -22,6 +26,7 @@ from projections.readmodels import (
     create_read_models,
 )
 from projections.registry import live_version
+from services.projections.live_activity import LiveActivity
 from services.runtime.background import BackgroundLoop
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.http import create_app
@@ -48,17 +53,26 @@ def prepare(database_url: str, layout: Layout) -> None:
         create_read_models(conn, layout)
 
 
-def pipeline(runtime: Runtime, layout: Layout | None = None) -> ConsumerPipeline:
-    layout = layout or Layout(runtime.service.schema_name(SCHEMA))
+def consumer_pipeline(
+    bootstrap: str, database_url: str, layout: Layout, *, namespace: str = "", name: str | None = None
+) -> ConsumerPipeline:
+    """The projector's inbox consumer for ``layout``; ``name`` overrides the consumer group (benchmarks)."""
     return ConsumerPipeline(
-        consumer_name(layout.version),
+        name or consumer_name(layout.version),
         projected_topics(),
         ProjectorHandler(layout),
-        bootstrap=runtime.kafka.servers,
-        database_url=runtime.database.url,
+        bootstrap=bootstrap,
+        database_url=database_url,
         schema=layout.schema,
         batch_size=BATCH_SIZE,
-        namespace=runtime.kafka.topic_namespace,
+        namespace=namespace,
+    )
+
+
+def pipeline(runtime: Runtime, layout: Layout | None = None) -> ConsumerPipeline:
+    layout = layout or Layout(runtime.service.schema_name(SCHEMA))
+    return consumer_pipeline(
+        runtime.kafka.servers, runtime.database.url, layout, namespace=runtime.kafka.topic_namespace
     )
 
 
@@ -114,10 +128,35 @@ def background(runtime: Runtime) -> BackgroundLoop:
     return BackgroundLoop(NAME, start, run, stop)
 
 
+def live_activity(runtime: Runtime) -> LiveActivity:
+    namespace = runtime.kafka.topic_namespace
+    return LiveActivity(runtime.kafka.servers, namespace, [namespace + t for t in projected_topics()])
+
+
 def build(runtime: Runtime) -> FastAPI:
     loop = background(runtime)
+    activity = live_activity(runtime)
     runtime.readiness.add("loop", loop.check)
-    return create_app(NAME, VERSION, runtime.readiness, lifespan=loop.lifespan)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with loop.lifespan(app), activity.lifespan():
+            yield
+
+    app = create_app(NAME, VERSION, runtime.readiness, lifespan=lifespan)
+
+    @app.get("/live/activity", summary="Sự kiện mỗi phút theo loại, hai giờ gần nhất (faust, cửa sổ 1 phút)")
+    async def activity_per_minute(minutes: Annotated[int, Query(ge=1, le=120)] = 60) -> dict[str, Any]:
+        # Wall-clock minutes: this is the machinery's pulse (Kafka record times), not business time.
+        now = datetime.now(UTC)
+        return {
+            "running": activity.running,
+            "window_s": 60,
+            "as_of": now.isoformat(),
+            "minutes": [m.as_json() for m in activity.snapshot(now, minutes)],
+        }
+
+    return app
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ class Stack:
             "SERVICE_CLOCK": "simulated",
             "SERVICE_CLOCK_RATE": "1",
             "SERVICE_LOG_LEVEL": "INFO",
+            **({"PROJECTIONS_PROJECTOR_URL": self.urls["projector"]} if "projector" in self.urls else {}),
         }
 
     def start(self, name: str) -> str:

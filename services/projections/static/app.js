@@ -274,6 +274,30 @@ async function loadCharts() {
   } catch (e) { status(e.message, true); }
 }
 
+// The projector's faust windows (wall-clock minutes): the machinery's pulse, refreshed every 15 s.
+const ACTIVITY = [
+  ["dossier-received", "Tiếp nhận", "#2d6cdf"],
+  ["result-issued", "Có kết quả", "#1f7a3f"],
+  ["result-returned", "Trả kết quả", "#8e44ad"],
+];
+
+async function loadActivity() {
+  const q = new URLSearchParams({ minutes: "60" });
+  try {
+    const data = await api("/activity", q);
+    const minutes = data.minutes;
+    const named = new Set(ACTIVITY.map((a) => a[0]));
+    const series = ACTIVITY.map(([kind]) => minutes.map((m) => m.counts[kind] || 0));
+    series.push(minutes.map((m) => Object.entries(m.counts).filter(([k]) => !named.has(k)).reduce((s, [, n]) => s + n, 0)));
+    const labels = minutes.map((m) => new Date(m.start).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }));
+    bars($("chart-activity"), labels, series, [...ACTIVITY.map((a) => a[2]), "#95a5a6"], [...ACTIVITY.map((a) => a[1]), "Sự kiện khác"]);
+    const total = minutes.reduce((s, m) => s + m.total, 0);
+    $("activity-note").textContent = `(${total.toLocaleString("vi-VN")} sự kiện)`;
+  } catch (e) {
+    $("activity-note").textContent = "(chưa xem được: " + e.message + ")";
+  }
+}
+
 async function loadDashboardTable() {
   const stem = $("dashboard").value;
   if (!stem) return;
@@ -311,6 +335,7 @@ async function load() {
     status("Đã cập nhật lúc " + new Date().toLocaleTimeString("vi-VN"));
   } catch (e) { status(e.message, true); }
   loadCharts();
+  loadActivity();
   loadDashboardTable();
 }
 
@@ -383,5 +408,6 @@ $("dashboard").onchange = loadDashboardTable;
       $("dashboard").appendChild(option);
     }
     await load();
+    setInterval(() => { if (!document.hidden && $("token").value) loadActivity(); }, 15000);
   } catch (e) { status(e.message, true); }
 })();
