@@ -31,6 +31,7 @@ from services.runtime.http import create_app
 from services.runtime.logging import get_logger
 from services.runtime.periodic import combined, periodic
 from services.runtime.pipelines import ConsumerPipeline
+from services.runtime.simclock import serve_clock_on_worker
 
 NAME = "delivery-worker"
 TOPICS = [INTAKE_DOSSIERS, PROCESSING_DOSSIERS, PAYMENT_PAYMENTS, POSTAL_SHIPMENTS]
@@ -77,7 +78,9 @@ def build(runtime: Runtime) -> FastAPI:
     interval = float(os.environ.get("DELIVERY_DISPATCH_INTERVAL_S", "0.5"))
     sender = periodic("notification-dispatcher", lambda: dispatch_step(dispatcher, limit), interval)
     runtime.readiness.add("dispatcher", sender.check)
-    return create_app(NAME, VERSION, runtime.readiness, lifespan=combined(consumer.lifespan, sender.lifespan))
+    app = create_app(NAME, VERSION, runtime.readiness, lifespan=combined(consumer.lifespan, sender.lifespan))
+    serve_clock_on_worker(app, runtime.simulated_clock)
+    return app
 
 
 if __name__ == "__main__":

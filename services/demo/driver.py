@@ -35,9 +35,11 @@ from .timing import (
 # Deployables whose simulated clock an operator moves (they mount /ops/clock): checked at start.
 CLOCKED = (
     "intake-api",
+    "intake-worker",
     "processing-worker",
     "processing-api",
     "delivery-api",
+    "delivery-worker",
     "postal-partner",
     "portal-sync",
     "projections-api",

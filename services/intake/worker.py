@@ -24,6 +24,7 @@ from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.consumer import Delivered, HandlerRejected
 from services.runtime.http import create_app
 from services.runtime.pipelines import ConsumerPipeline
+from services.runtime.simclock import serve_clock_on_worker
 
 NAME = "intake-worker"
 
@@ -67,7 +68,9 @@ def build(runtime: Runtime) -> FastAPI:
     )
     loop = pipeline.loop()
     runtime.readiness.add("consumer", loop.check)
-    return create_app(NAME, VERSION, runtime.readiness, lifespan=loop.lifespan)
+    app = create_app(NAME, VERSION, runtime.readiness, lifespan=loop.lifespan)
+    serve_clock_on_worker(app, runtime.simulated_clock)
+    return app
 
 
 if __name__ == "__main__":

@@ -20,15 +20,13 @@ from contracts.topic_names import INTAKE_DOSSIERS, PAYMENT_PAYMENTS
 from processing.application import Processing
 from processing.errors import ConcurrentUpdate, NotFound, ProcessingRuleViolation
 from services.processing.composition import build_processing, schema, watcher_interval_s
-from services.runtime.auth import AuthSettings, install_auth
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.consumer import Delivered, HandlerRejected
 from services.runtime.http import create_app
 from services.runtime.logging import get_logger
 from services.runtime.periodic import combined, periodic
 from services.runtime.pipelines import ConsumerPipeline
-from services.runtime.problems import install_problem_handlers
-from services.runtime.simclock import clock_router
+from services.runtime.simclock import serve_clock_on_worker
 
 NAME = "processing-worker"
 TOPICS = [INTAKE_DOSSIERS, PAYMENT_PAYMENTS]
@@ -78,11 +76,7 @@ def build(runtime: Runtime) -> FastAPI:
     watcher = periodic("deadline-watcher", lambda: watch(processing), watcher_interval_s(os.environ))
     runtime.readiness.add("watcher", watcher.check)
     app = create_app(NAME, VERSION, runtime.readiness, lifespan=combined(consumer.lifespan, watcher.lifespan))
-    if (simulated := runtime.simulated_clock) is not None:
-        # The watcher runs on this process's clock: an operator moves it like the APIs' clocks.
-        install_auth(app, AuthSettings())
-        install_problem_handlers(app)
-        app.include_router(clock_router(simulated))
+    serve_clock_on_worker(app, runtime.simulated_clock)  # the watcher runs on this process's clock
     return app
 
 

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import AwareDatetime, BaseModel, Field
 
-from .auth import Principal, Role, require_roles
+from .auth import AuthSettings, Principal, Role, install_auth, require_roles
+from .problems import install_problem_handlers
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -67,3 +68,13 @@ def clock_router(clock: SimulatedClock) -> APIRouter:
         return {"now": clock.now().isoformat(), "rate": clock.rate, "simulated": True}
 
     return router
+
+
+def serve_clock_on_worker(app: FastAPI, clock: SimulatedClock | None) -> None:
+    """A worker's own timers and stamps follow its clock, so an operator moves it like the APIs' clocks.
+    Workers have no other routes, so they get the token check and problem documents only with this one."""
+    if clock is None:
+        return
+    install_auth(app, AuthSettings())
+    install_problem_handlers(app)
+    app.include_router(clock_router(clock))
