@@ -15,15 +15,15 @@ from uuid import UUID
 from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from contracts.enums import ActorKind, IdDocumentType, RatingChannel, SatisfactionLevel
-from contracts.fields import IdNumber
+from contracts.enums import ActorKind, RatingChannel, SatisfactionLevel
 from delivery.outbound import outbound
 from delivery.result_delivery import ResultDelivery
 from delivery.service import CounterReturn, Delivery, Rating
-from delivery.values import Actor, Address, CommandContext, CriterionScore, Recipient
+from delivery.values import Actor, Address, CommandContext, CriterionScore
 from services.delivery.composition import build_delivery
+from services.delivery.recipient_input import RecipientIn
 from services.runtime.auth import AuthSettings, Principal, Role, install_auth, require_roles
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.http import create_app
@@ -46,40 +46,6 @@ READERS = require_roles(
     Role.AUDITOR,
     Role.OPERATOR,
 )
-
-
-class RecipientIn(BaseModel):
-    """The person taking the result, as read from their identity document.
-
-    Values are tidied the way an officer or a card reader types them (spaces around, a passport number in
-    lower case, an empty authorisation box), so what E25 records is what the contract accepts, and an
-    impossible number is refused here, on its field, rather than as a contract violation later.
-    """
-
-    model_config = {"extra": "forbid"}
-    name: str = Field(min_length=1, max_length=200)
-    id_type: IdDocumentType = IdDocumentType.CCCD
-    id_number: IdNumber
-    authorised: bool = False
-    authorisation_ref: str | None = Field(default=None, max_length=100)
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _trimmed(cls, value: object) -> object:
-        return value.strip() if isinstance(value, str) else value
-
-    @field_validator("id_number", mode="before")
-    @classmethod
-    def _as_printed(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value
-
-    @field_validator("authorisation_ref", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return (value.strip() or None) if isinstance(value, str) else value
-
-    def value(self) -> Recipient:
-        return Recipient(self.name, self.id_type, self.id_number, self.authorised, self.authorisation_ref)
 
 
 class CounterReturnIn(BaseModel):

@@ -18,7 +18,6 @@ from pydantic import AwareDatetime, BaseModel, Field
 from contracts.enums import (
     ComplaintScope,
     DeliveryFailureReason,
-    IdDocumentType,
     Liability,
     LossKind,
     NotificationChannel,
@@ -38,7 +37,8 @@ from delivery.postal.partner import (
 )
 from delivery.postal.postal_file import PostalFile
 from delivery.postal.sla import SlaClock
-from delivery.values import Address, Contact, PostalItem, Recipient
+from delivery.values import Address, Contact, PostalItem
+from services.delivery.recipient_input import RecipientIn
 from services.runtime.auth import Principal, Role, require_roles
 from services.runtime.problems import ProblemError
 
@@ -138,14 +138,6 @@ class FailedIn(_In):
     reason: DeliveryFailureReason
     invitation_issued: bool
     next_attempt_at: AwareDatetime | None = None
-
-
-class RecipientIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    id_type: IdDocumentType = IdDocumentType.CCCD
-    id_number: str = Field(min_length=6, max_length=20)
-    authorised: bool = False
-    authorisation_ref: str | None = None
 
 
 class DeliveredIn(_In):
@@ -373,7 +365,7 @@ def router(partner: Callable[[], PostalPartner]) -> APIRouter:
             app.deliver,
             waybill_no,
             context(request, principal),
-            recipient=Recipient(r.name, r.id_type, r.id_number, r.authorised, r.authorisation_ref),
+            recipient=r.value(),
             signature_ref=body.signature_ref,
             fees_collected_vnd=body.fees_collected_vnd,
             recovered_documents=tuple(body.recovered_documents),

@@ -212,3 +212,23 @@ async def test_the_sla_scan_records_a_breach_once(
     assert (await api.post("/ops/sla-scan", headers=OPERATOR)).json() == []
     (clock_view,) = (await api.get("/sla-clocks", headers=VNPOST)).json()
     assert clock_view["breach_recorded"] is True
+
+
+async def test_the_recipient_at_the_door_is_read_as_delivery_api_reads_it(
+    api: httpx.AsyncClient, partner: PostalPartner
+) -> None:
+    """P9 records the E25 recipient: an impossible identity number is a 422 on its field before any rule
+    runs, and nothing is recorded (the same input model as the counter's, services/delivery/recipient_input)."""
+    await accepted_by_vnpost(api)
+    before = stored(partner)
+    r = await api.post(
+        "/waybills/EB104790155VN/delivery",
+        json={
+            "recipient": {"name": "  ", "id_number": "12-34"},
+            "signature_ref": "ky-so-001",
+        },
+        headers=VNPOST,
+    )
+    assert r.status_code == 422, r.text
+    assert fields_of(r.json()) == {"recipient.name", "recipient.id_number"}
+    assert stored(partner) == before
