@@ -28,6 +28,7 @@ import faust
 from faust.contrib.asgi import bind_to_running_loop
 
 from contracts.codec import H_TYPE
+from services.runtime.kafka import TopicSpec, ensure_topics
 from services.runtime.logging import get_logger
 from services.runtime.pipelines import declare_topics
 
@@ -122,12 +123,24 @@ class LiveActivity:
     def snapshot(self, now: datetime, minutes: int) -> list[MinuteCounts]:
         return series(self.table.table.items(), now, minutes)
 
+    def own_topics(self) -> list[TopicSpec]:
+        """faust's own topics. It declares them itself, but on a broker that has just started (no group
+        coordinator yet) its consumer subscribed before they existed and never read them; declaring them
+        first, as the broker does not create topics on demand, makes the start order irrelevant."""
+        app_id = self.app.conf.id
+        return [
+            TopicSpec(self.kinds.get_topic_name(), 1),
+            TopicSpec(self.table.table.changelog_topic.get_topic_name(), 1, (("cleanup.policy", "compact"),)),
+            TopicSpec(f"{app_id}-__assignor-__leader", 1),
+        ]
+
     async def _start(self) -> None:
         # The source topics must exist before faust subscribes; a broker away at start-up is waited for
         # here, beside the read-model loop, rather than failing the projector.
         while True:
             try:
                 await declare_topics(self.bootstrap, self.namespace)
+                await ensure_topics(self.bootstrap, self.own_topics())
                 break
             except Exception as error:  # noqa: BLE001 - any broker failure means "try again later"
                 log.warning("live activity waits for the broker", error=repr(error))
