@@ -30,6 +30,7 @@ from test_delivery_support import (
     publish,
     registration,
     result_issued,
+    start_result_return,
     start_with_env,
     wait_for_delivery,
     walk_in,
@@ -47,16 +48,8 @@ def smtp() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="module")
 def journeys(stack: Stack, smtp: SmtpSink) -> Iterator[Stack]:
-    start_with_env(stack, "intake-api")
-    start_with_env(stack, "intake-relay")
+    start_result_return(stack, smtp)
     start_with_env(stack, "fake-national-portal")
-    start_with_env(
-        stack,
-        "delivery-worker",
-        {**smtp.env(), "DELIVERY_NOTIFICATION_CHANNELS": "EMAIL", "DELIVERY_DISPATCH_INTERVAL_S": "0.2"},
-    )
-    start_with_env(stack, "delivery-relay")
-    start_with_env(stack, "delivery-api")
     start_with_env(stack, "postal-partner", {"POSTAL_SLA_SCAN_INTERVAL_S": "3600"})
     start_with_env(stack, "portal-sync", {"PORTAL_SYNC_PORTAL_URL": stack.urls["fake-national-portal"]})
     yield stack

@@ -7,7 +7,6 @@ request bodies of the intake side.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -15,12 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
 from e2e_stack import Stack, auth
+from kafka_kit import publish_sync, read_events_sync
 from waiting import free_port, wait_until
 
-from contracts.codec import encode
 from contracts.enums import Producer
 from contracts.golden import example_event
 from contracts.identity import public_event_id
@@ -97,23 +95,24 @@ class SmtpSink:
         return [m for m in list(self.messages) if m["dossier"] == str(dossier_id)]
 
 
+def start_result_return(stack: Stack, smtp: SmtpSink) -> None:
+    """What every result-return journey runs: intake-api and its relay (the receipts), then delivery's
+    worker (telling applicants by e-mail through ``smtp``), relay and api."""
+    start_with_env(stack, "intake-api")
+    start_with_env(stack, "intake-relay")
+    start_with_env(
+        stack,
+        "delivery-worker",
+        {**smtp.env(), "DELIVERY_NOTIFICATION_CHANNELS": "EMAIL", "DELIVERY_DISPATCH_INTERVAL_S": "0.2"},
+    )
+    start_with_env(stack, "delivery-relay")
+    start_with_env(stack, "delivery-api")
+
+
 def publish(stack: Stack, events: list[Any]) -> None:
-    """Publish public events onto the stack's namespaced topics, as their producer's relay would."""
-
-    async def send() -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=stack.kafka_bootstrap, acks="all", enable_idempotence=True
-        )
-        await producer.start()
-        try:
-            for event in events:
-                record = encode(event)
-                topic = stack.namespace + record.topic
-                await (await producer.send(topic, record.value, key=record.key, headers=record.headers))
-        finally:
-            await producer.stop()
-
-    asyncio.run(send())
+    """Publish public events onto the stack's namespaced topics, as their producer's relay would (the
+    stack's deployables declared those topics when they started)."""
+    publish_sync(stack.kafka_bootstrap, stack.namespace, events, declare=False)
 
 
 def processing_event(event_type: str, dossier_id: uuid.UUID, seq: int, when: datetime, **fields: Any) -> Any:
@@ -211,33 +210,4 @@ def wait_for_delivery(stack: Stack, dossier_id: object, *statuses: str, within: 
 
 def read_topic(stack: Stack, topic: str) -> list[Any]:
     """Every event on the stack's namespaced ``topic``, decoded against the contracts (raises if invalid)."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    from contracts.codec import decode
-
-    name = stack.namespace + topic
-
-    async def read() -> list[Any]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-        await admin.start()
-        try:
-            (described,) = await admin.describe_topics([name])
-        finally:
-            await admin.close()
-        tps = [TopicPartition(name, p["partition"]) for p in described["partitions"]]
-        consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, group_id=None)
-        await consumer.start()
-        try:
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
-            out: list[Any] = []
-            while any([await consumer.position(tp) < end[tp] for tp in tps]):
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    out.extend(decode(list(r.headers), r.value or b"") for r in records)
-            return out
-        finally:
-            await consumer.stop()
-
-    return asyncio.run(read())
+    return read_events_sync(stack.kafka_bootstrap, stack.namespace + topic)

@@ -29,6 +29,7 @@ from test_delivery_support import (
     read_topic,
     registration,
     result_issued,
+    start_result_return,
     start_with_env,
     wait_for_delivery,
     walk_in,
@@ -53,15 +54,7 @@ def smtp() -> Iterator[SmtpSink]:
 
 @pytest.fixture(scope="module")
 def kiosk(stack: Stack, smtp: SmtpSink) -> Iterator[Stack]:
-    start_with_env(stack, "intake-api")
-    start_with_env(stack, "intake-relay")
-    start_with_env(
-        stack,
-        "delivery-worker",
-        {**smtp.env(), "DELIVERY_NOTIFICATION_CHANNELS": "EMAIL", "DELIVERY_DISPATCH_INTERVAL_S": "0.2"},
-    )
-    start_with_env(stack, "delivery-relay")
-    start_with_env(stack, "delivery-api")
+    start_result_return(stack, smtp)
     start_with_env(stack, "projector")
     start_with_env(stack, "projections-api")
     yield stack

@@ -8,7 +8,6 @@ give one success and one conflict.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import threading
 import uuid
@@ -19,12 +18,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from e2e_stack import Stack, auth
+from kafka_kit import publish_sync, read_events_sync
 from waiting import wait_until
 
-from contracts.codec import decode, encode
 from contracts.enums import Producer
 from contracts.golden import example_event
 from contracts.identity import public_event_id
@@ -181,34 +178,11 @@ def test_five_postal_dossiers_received_on_one_hand_over_record(intake: Stack) ->
 def test_every_event_reached_kafka_and_validates_against_the_contracts(intake: Stack) -> None:
     # Runs after the journeys above (file order): the relay publishes what the desk recorded.
     topic = intake.namespace + INTAKE_DOSSIERS
-
-    async def read_all() -> list[Any]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=intake.kafka_bootstrap)
-        await admin.start()
-        try:
-            (described,) = await admin.describe_topics([topic])
-        finally:
-            await admin.close()
-        tps = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-        consumer = AIOKafkaConsumer(bootstrap_servers=intake.kafka_bootstrap, group_id=None)
-        await consumer.start()
-        try:
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            end = await consumer.end_offsets(tps)
-            out = []
-            while any([await consumer.position(tp) < end[tp] for tp in tps]):
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    out.extend(decode(list(r.headers), r.value or b"") for r in records)  # raises if invalid
-            return out
-        finally:
-            await consumer.stop()
-
     expected_received = 1 + 1 + 5
     events: list[Any] = []
 
     def relayed() -> bool:
-        events[:] = asyncio.run(read_all())
+        events[:] = read_events_sync(intake.kafka_bootstrap, topic)  # decoded: raises if invalid
         return sum(e.event_type.endswith("dossier-received.v1") for e in events) >= expected_received
 
     wait_until(relayed, 60, "the relay to publish the receipts")
@@ -475,23 +449,8 @@ def test_withdrawal_after_a_result_is_refused_once_intake_learns_of_it(intake: S
         }
     )
 
-    async def publish() -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=intake.kafka_bootstrap, acks="all", enable_idempotence=True
-        )
-        await producer.start()
-        try:
-            record = encode(result)
-            for _ in range(2):  # delivered twice, as after a relay crash: the desk notes it once
-                await (
-                    await producer.send(
-                        intake.namespace + record.topic, record.value, key=record.key, headers=record.headers
-                    )
-                )
-        finally:
-            await producer.stop()
-
-    asyncio.run(publish())
+    # Delivered twice, as after a relay crash: the desk notes it once.
+    publish_sync(intake.kafka_bootstrap, intake.namespace, [result, result], declare=False)
 
     def result_ready() -> bool:
         view = httpx.get(

@@ -5,43 +5,26 @@ projector's read model.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Sequence
 from datetime import datetime
 
 import httpx
-from aiokafka import AIOKafkaProducer
 from e2e_stack import Stack, auth
+from kafka_kit import publish_sync
 from waiting import wait_until
 
-from contracts.codec import encode
 from contracts.envelope import PublicEvent
 from contracts.fields import BUSINESS_TZ
 from projections.readmodels.sample_stream import PROVINCE, sample_stream
-from services.runtime.pipelines import declare_topics
 
 RECEIVED = "vn.one-stop.intake.dossier-received.v1"
 AUDITOR = auth("auditor", "kiemtoan.e2e")
 
 
-async def _produce(bootstrap: str, namespace: str, events: Sequence[PublicEvent]) -> None:
-    await declare_topics(bootstrap, namespace)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        for event in events:
-            record = encode(event)
-            await producer.send_and_wait(
-                namespace + record.topic, record.value, key=record.key, headers=record.headers
-            )
-    finally:
-        await producer.stop()
-
-
 def produce(stack: Stack, events: Sequence[PublicEvent]) -> None:
-    asyncio.run(_produce(stack.kafka_bootstrap, stack.namespace, events))
+    publish_sync(stack.kafka_bootstrap, stack.namespace, events)
 
 
 def on_time(index: dict[str, object]) -> dict[str, object]:

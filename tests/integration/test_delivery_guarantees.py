@@ -22,8 +22,8 @@ from typing import IO
 import orjson
 import psycopg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from kafka_kit import drop, partitions, publish, read_records, send_records
 from pipeline_subject import (
     DeskDossier,
     DeskLedger,
@@ -36,13 +36,13 @@ from pipeline_subject import (
 from psycopg import sql
 from waiting import wait_until, wait_until_async
 
-from contracts.codec import encode
+from contracts.codec import KafkaRecord, encode
 from contracts.enums import Producer
 from contracts.golden import example_event
 from contracts.identity import public_event_id
 from contracts.intake import ComponentDigitized
 from services.runtime.consumer import Inbox
-from services.runtime.kafka import TopicSpec, drop_namespace, ensure_topics
+from services.runtime.kafka import TopicSpec, ensure_topics
 from services.runtime.pipelines import ConsumerPipeline, declare_topics
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ TOPIC = ComponentDigitized.TOPIC
 def namespace(kafka_bootstrap: str) -> Iterator[str]:
     name = f"t{uuid.uuid4().hex[:10]}."
     yield name
-    asyncio.run(drop_namespace(kafka_bootstrap, name))  # partitions keep files open in the broker
+    asyncio.run(drop(kafka_bootstrap, name))
 
 
 def spawn(
@@ -102,26 +102,10 @@ async def topic_messages(
     bootstrap: str, topic: str
 ) -> list[tuple[int, int, bytes | None, dict[str, bytes], bytes]]:
     """Everything in ``topic`` now: (partition, offset, key, headers, value), read to the end offsets."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
-    await consumer.start()
-    try:
-        partitions = await partitions_of(bootstrap, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        out = []
-
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < end[tp] for tp in partitions])
-
-        while await behind():
-            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
-                for r in records:
-                    if r.offset < end[tp]:
-                        out.append((tp.partition, r.offset, r.key, dict(r.headers), r.value or b""))
-        return out
-    finally:
-        await consumer.stop()
+    return [
+        (r.partition, r.offset, r.key, dict(r.headers), r.value or b"")
+        for r in await read_records(bootstrap, topic)
+    ]
 
 
 _PARTITIONS: dict[str, list[TopicPartition]] = {}
@@ -130,16 +114,10 @@ _PARTITIONS: dict[str, list[TopicPartition]] = {}
 async def partitions_of(bootstrap: str, topic: str) -> list[TopicPartition]:
     """The topic's partitions, from the cluster itself (cached: partition counts never change here)."""
     if topic not in _PARTITIONS:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-        await admin.start()
-        try:
-            (described,) = await admin.describe_topics([topic])
-        finally:
-            await admin.close()
-        found = sorted(p["partition"] for p in described["partitions"])
+        found = await partitions(bootstrap, topic)
         if not found:
-            return []
-        _PARTITIONS[topic] = [TopicPartition(topic, p) for p in found]
+            return []  # not declared yet: ask again next time
+        _PARTITIONS[topic] = found
     return _PARTITIONS[topic]
 
 
@@ -307,20 +285,6 @@ def golden_events(count: int, dossiers: int) -> list[ComponentDigitized]:
     return out
 
 
-async def produce(bootstrap: str, namespace: str, events: list[ComponentDigitized]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-    await producer.start()
-    try:
-        futures = []
-        for e in events:
-            r = encode(e)
-            futures.append(await producer.send(namespace + r.topic, r.value, key=r.key, headers=r.headers))
-        for f in futures:
-            await f
-    finally:
-        await producer.stop()
-
-
 async def test_consumer_killed_mid_batch_neither_doubles_nor_loses(
     database_url: str,
     kafka_bootstrap: str,
@@ -330,9 +294,8 @@ async def test_consumer_killed_mid_batch_neither_doubles_nor_loses(
 ) -> None:
     await declare_topics(kafka_bootstrap, namespace)
     events = golden_events(3000, 60)
-    await produce(
-        kafka_bootstrap, namespace, events + events[:500]
-    )  # the first 500 re-sent, as a relay would
+    # The first 500 re-sent after the rest, as a relay would.
+    await publish(kafka_bootstrap, namespace, events + events[:500], declare=False)
     create_effects(database_url, pg_schema)
     count = sql.SQL("SELECT count(*) FROM {}").format(effects(pg_schema))
     group = f"crashing-{namespace}"
@@ -404,20 +367,20 @@ async def test_poison_messages_go_to_the_dlq_with_their_reason_and_the_rest_is_a
     wrong_type = [(k, b"vn.one-stop.intake.no-such-event.v1" if k == "ce_type" else v) for k, v in headers]
     invalid = orjson.loads(first.value)
     invalid["sha256"] = "not-a-hash"
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
     topic = namespace + TOPIC
-    try:
-        for value, hdrs in [
-            (first.value, first.headers),
-            (b"{not json", headers),
-            (orjson.dumps(invalid), headers),
-            (first.value, wrong_type),
-            (second.value, second.headers),
-        ]:
-            await (await producer.send(topic, value, key=key, headers=hdrs))
-    finally:
-        await producer.stop()
+    await send_records(
+        kafka_bootstrap,
+        [
+            KafkaRecord(topic, key, value, hdrs)
+            for value, hdrs in [
+                (first.value, first.headers),
+                (b"{not json", headers),
+                (orjson.dumps(invalid), headers),
+                (first.value, wrong_type),
+                (second.value, second.headers),
+            ]
+        ],
+    )
 
     create_effects(database_url, pg_schema)
     pipeline = ConsumerPipeline(
@@ -466,7 +429,7 @@ async def test_each_dossiers_events_are_applied_in_sequence_order(
     await ensure_topics(kafka_bootstrap, [TopicSpec(namespace + TOPIC, 3)])
     await declare_topics(kafka_bootstrap, namespace)
     events = golden_events(1000, 50)  # 20 events per dossier, interleaved across dossiers
-    await produce(kafka_bootstrap, namespace, events)
+    await publish(kafka_bootstrap, namespace, events, declare=False)
     create_effects(database_url, pg_schema)
     pipeline = ConsumerPipeline(
         f"order-{namespace}",

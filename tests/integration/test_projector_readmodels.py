@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date, datetime, timedelta
 from functools import cache
 
 import psycopg
 import pytest
-from aiokafka import AIOKafkaProducer
+from kafka_kit import drop, publish
 from psycopg import sql
 from waiting import wait_until_async
 
-from contracts.codec import encode
 from contracts.envelope import PublicEvent
 from contracts.fields import BUSINESS_TZ
 from contracts.topics import TOPICS
@@ -94,8 +93,10 @@ class SampleCalendar:
 
 
 @pytest.fixture
-def namespace() -> str:
-    return f"t{uuid.uuid4().hex[:10]}."
+async def namespace(kafka_bootstrap: str) -> AsyncIterator[str]:
+    name = f"t{uuid.uuid4().hex[:10]}."
+    yield name
+    await drop(kafka_bootstrap, name)
 
 
 @pytest.fixture
@@ -106,24 +107,6 @@ def second_schema(database_url: str) -> Iterator[str]:
     yield schema
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
-async def produce(bootstrap: str, namespace: str, events: Sequence[PublicEvent]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-    await producer.start()
-    try:
-        futures = []
-        for event in events:
-            record = encode(event)
-            futures.append(
-                await producer.send(
-                    namespace + record.topic, record.value, key=record.key, headers=record.headers
-                )
-            )
-        for future in futures:
-            await future
-    finally:
-        await producer.stop()
 
 
 def positions_total(database_url: str, schema: str, consumer: str) -> int:
@@ -191,8 +174,7 @@ async def test_the_projector_builds_every_read_model_from_every_topic(
 ) -> None:
     events = stream()
     assert {e.TOPIC for e in events} == {t.name for t in TOPICS}  # the sample really uses every topic
-    await declare_topics(kafka_bootstrap, namespace)
-    await produce(kafka_bootstrap, namespace, events)
+    await publish(kafka_bootstrap, namespace, events)
     await project(
         f"projector-{namespace}", kafka_bootstrap, database_url, pg_schema, namespace, len(events), 200
     )
@@ -252,7 +234,7 @@ async def test_a_rebuild_from_scratch_equals_the_incrementally_built_read_model(
     ]
     sent = 0
     for part in thirds:
-        await produce(kafka_bootstrap, namespace, part)
+        await publish(kafka_bootstrap, namespace, part, declare=False)
         sent += len(part)
         await project(live, kafka_bootstrap, database_url, pg_schema, namespace, sent, 17)
     incremental = schema_digest(database_url, pg_schema)
@@ -274,14 +256,13 @@ async def test_replaying_the_same_messages_twice_changes_nothing(
     database_url: str, kafka_bootstrap: str, pg_schema: str, namespace: str
 ) -> None:
     events = stream()
-    await declare_topics(kafka_bootstrap, namespace)
-    await produce(kafka_bootstrap, namespace, events)
+    await publish(kafka_bootstrap, namespace, events)
     name = f"projector-{namespace}"
     await project(name, kafka_bootstrap, database_url, pg_schema, namespace, len(events), 300)
     once = schema_digest(database_url, pg_schema)
 
     # The same messages again (a relay re-sending after a crash): the inbox drops them.
-    await produce(kafka_bootstrap, namespace, events)
+    await publish(kafka_bootstrap, namespace, events, declare=False)
     await project(name, kafka_bootstrap, database_url, pg_schema, namespace, 2 * len(events), 300)
     assert schema_digest(database_url, pg_schema) == once
 
@@ -297,8 +278,7 @@ async def test_the_bridge_feeds_the_766_engine_from_postgresql(
     database_url: str, kafka_bootstrap: str, pg_schema: str, namespace: str
 ) -> None:
     events = stream()
-    await declare_topics(kafka_bootstrap, namespace)
-    await produce(kafka_bootstrap, namespace, events)
+    await publish(kafka_bootstrap, namespace, events)
     await project(
         f"projector-{namespace}", kafka_bootstrap, database_url, pg_schema, namespace, len(events), 250
     )
@@ -339,8 +319,7 @@ async def test_one_dossier_reads_back_as_known_at_any_time_with_its_ledger(
     database_url: str, kafka_bootstrap: str, pg_schema: str, namespace: str
 ) -> None:
     events = stream()
-    await declare_topics(kafka_bootstrap, namespace)
-    await produce(kafka_bootstrap, namespace, events)
+    await publish(kafka_bootstrap, namespace, events)
     await project(
         f"projector-{namespace}", kafka_bootstrap, database_url, pg_schema, namespace, len(events), 250
     )
@@ -381,8 +360,7 @@ async def test_the_projector_deployable_consumes_and_reports_its_loop_in_readine
     assert projector.projected_topics() == [t.name for t in TOPICS]
     assert not any(t.endswith(".dlq") for t in projector.projected_topics())
     events = stream()
-    await declare_topics(kafka_bootstrap, namespace)
-    await produce(kafka_bootstrap, namespace, events)
+    await publish(kafka_bootstrap, namespace, events)
     group = f"projector-{namespace}"
     monkeypatch.setattr(projector, "NAME", group)  # never join a running demo's consumer group
     monkeypatch.setattr(projector, "SCHEMA", pg_schema)

@@ -4,33 +4,44 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from kafka_kit import drop, send_records
+
+from contracts.codec import KafkaRecord
+from services.runtime.kafka import TopicSpec, ensure_topics
 
 
-async def test_produce_and_consume_through_three_partitions(kafka_bootstrap: str) -> None:
-    topic = f"smoke.{uuid.uuid4().hex[:8]}.v1"
+@pytest.fixture
+async def topic(kafka_bootstrap: str) -> AsyncIterator[str]:
+    namespace = f"smoke.{uuid.uuid4().hex[:8]}."
+    yield namespace + "v1"
+    await drop(kafka_bootstrap, namespace)
+
+
+async def test_produce_and_consume_through_three_partitions(kafka_bootstrap: str, topic: str) -> None:
+    # Created the project's way, which waits for every partition's leader: a describe straight after a bare
+    # create can find no partitions yet while the broker is busy (e.g. deleting another test's topics).
+    await ensure_topics(kafka_bootstrap, [TopicSpec(topic, 3)])
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
         described = await admin.describe_topics([topic])
         assert len(described[0]["partitions"]) == 3
     finally:
         await admin.close()
 
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
     sent: dict[bytes, list[int]] = {}
-    try:
-        for i in range(90):
-            key = f"dossier-{i % 9}".encode()
-            meta = await (await producer.send(topic, key=key, value=str(i).encode()))
-            sent.setdefault(key, []).append(i)
-            assert meta.topic == topic
-    finally:
-        await producer.stop()
+    records = []
+    for i in range(90):
+        key = f"dossier-{i % 9}".encode()
+        records.append(KafkaRecord(topic, key, str(i).encode(), []))
+        sent.setdefault(key, []).append(i)
+    for meta in await send_records(kafka_bootstrap, records):
+        assert meta.topic == topic
 
     consumer = AIOKafkaConsumer(
         topic,

@@ -6,12 +6,10 @@ import asyncio
 from collections.abc import Sequence
 
 import psycopg
-from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
+from kafka_kit import drop, publish
 from psycopg import sql
 from waiting import wait_until_async
 
-from contracts.codec import encode
 from contracts.envelope import PublicEvent
 from projections.readmodels import Layout, ProjectorHandler, digest
 from services.projections import projector
@@ -20,21 +18,8 @@ from services.runtime.pipelines import ConsumerPipeline
 
 
 async def produce(bootstrap: str, namespace: str, events: Sequence[PublicEvent]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
-    await producer.start()
-    try:
-        futures = []
-        for event in events:
-            record = encode(event)
-            futures.append(
-                await producer.send(
-                    namespace + record.topic, record.value, key=record.key, headers=record.headers
-                )
-            )
-        for future in futures:
-            await future
-    finally:
-        await producer.stop()
+    """The stream onto the namespace's topics, which every replay test declares before its first part."""
+    await publish(bootstrap, namespace, events, declare=False)
 
 
 def positions_total(database_url: str, schema: str, consumer: str) -> int:
@@ -89,11 +74,4 @@ def schema_digest(database_url: str, schema: str, version: int) -> str:
 async def drop_topics(bootstrap: str, namespace: str) -> None:
     """Delete a test's namespaced topics: left behind, every run adds ~150 partitions to the shared broker
     (which then runs out of file descriptors)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="motcua-tests")
-    await admin.start()
-    try:
-        names = [t for t in await admin.list_topics() if t.startswith(namespace)]
-        if names:
-            await admin.delete_topics(names)
-    finally:
-        await admin.close()
+    await drop(bootstrap, namespace)

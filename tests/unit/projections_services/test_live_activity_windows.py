@@ -31,7 +31,11 @@ def test_the_series_has_one_entry_per_minute_oldest_first_with_empty_minutes_kep
     now = datetime.fromtimestamp(T0 + 150, UTC)
     got = series(cells, now, 3)
     assert [m.start.timestamp() for m in got] == [T0, T0 + 60, T0 + 120]
-    assert [m.counts for m in got] == [{"dossier-received": 3, "result-issued": 1}, {}, {"dossier-received": 2}]
+    assert [m.counts for m in got] == [
+        {"dossier-received": 3, "result-issued": 1},
+        {},
+        {"dossier-received": 2},
+    ]
     assert got[0].as_json()["total"] == 4
 
 
