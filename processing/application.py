@@ -8,6 +8,7 @@ processing relay maps what is recorded with ``processing.outbound.to_public``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,16 +26,20 @@ from processing import inbound
 from processing.case import Act, Case, DataStorePush, Digitisation
 from processing.case_state import ControlSheetRow
 from processing.clock import Clock, SystemClock
+from processing.due_index import DueEntry, DueIndex, InMemoryDueIndex
 from processing.errors import ConcurrentUpdate, NotFound, invalid, refused
 from processing.ledger import ClockLedger
 from processing.policy import ProcessingPolicy
 from processing.ports import Deadlines, UnknownProcedure, Workflows
 from processing.signals import Alert, Notice
 from processing.transcodings import TimedeltaAsMicroseconds
-from processing.watcher import WatcherConfig, alerts_for
+from processing.watcher import WatcherConfig, alerts_for, next_alert_at
 
 WATCHER_ACTOR_ID = "system:deadline-watcher"
 ATTEMPTS = 3  # a command that lost an optimistic-concurrency race is re-run on the fresh case this often
+LOG_PAGE = 500  # notifications read at a time while the due-index catches up
+WATCHER_BATCH = 10_000  # due cases visited by one pass at most; the rest wait for the next pass
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Processing(Application[UUID]):
         policy: ProcessingPolicy | None = None,
         watcher: WatcherConfig | None = None,
         env: Mapping[str, str] | None = None,
+        due_index: DueIndex | None = None,
     ) -> None:
         super().__init__(env)
         self.workflows = workflows
@@ -68,6 +74,11 @@ class Processing(Application[UUID]):
         self.clock: Clock = clock or SystemClock()
         self.policy = policy or ProcessingPolicy()
         self.watcher = watcher or WatcherConfig()
+        self.due_index: DueIndex = due_index or InMemoryDueIndex()
+
+    def close(self) -> None:
+        self.due_index.close()
+        super().close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -254,6 +265,7 @@ class Processing(Application[UUID]):
                 partial_result_refs=partial_result_refs,
                 transfer_slip_no=transfer_slip_no,
                 deadlines=self.deadlines,
+                policy=self.policy,
             ),
         )
 
@@ -539,17 +551,24 @@ class Processing(Application[UUID]):
     # --- the deadline watcher -----------------------------------------------------------------------------
 
     def run_watcher(self, dossier_ids: Iterable[UUID] | None = None) -> list[Alert]:
-        """Raise the alerts due now (the injectable clock's now) on the given cases, or on every case.
+        """Raise the alerts due now (the injectable clock's now) on the given cases, or on every case due.
 
-        Each alert is recorded on its case, so running the watcher again at the same time raises nothing.
+        Without ``dossier_ids`` a pass is proportional to the work (ADR 0510): it brings the due-index up to
+        date from the notifications recorded since its last pass (loading only cases changed elsewhere), then
+        visits only the cases whose next alert time has come. Each alert is recorded on its case, so running
+        the watcher again at the same time raises nothing.
         """
         now = self.clock.now()
+        if dossier_ids is None:
+            self._catch_up_due_index(now)
+            dossier_ids = self.due_index.due(now, WATCHER_BATCH)
         raised: list[Alert] = []
-        for dossier_id in self.case_ids() if dossier_ids is None else dossier_ids:
+        for dossier_id in dossier_ids:
             for _attempt in range(ATTEMPTS):
                 case = self.case(dossier_id)
                 alerts = alerts_for(case, now, self.deadlines, self.watcher)
                 if not alerts:
+                    self._index(case)  # seen now: its next alert time moves on
                     break
                 act = Act(
                     actor=Actor(
@@ -567,6 +586,43 @@ class Processing(Application[UUID]):
                 raised.extend(fresh)
                 break
         return raised
+
+    def _catch_up_due_index(self, now: datetime) -> None:
+        """Index every case changed since the index's position and not yet indexed at that version (changes
+        recorded by another process, or lost between a save and its indexing)."""
+        position = self.due_index.position()
+        while True:
+            page = self.recorder.select_notifications(position, LOG_PAGE, inclusive_of_start=False)
+            if not page:
+                return
+            latest: dict[UUID, int] = {}
+            for notification in page:
+                case_id = UUID(str(notification.originator_id))
+                latest[case_id] = max(latest.get(case_id, 0), notification.originator_version)
+            known = self.due_index.versions(latest)
+            entries = []
+            for case_id, version in latest.items():
+                if known.get(case_id, 0) >= version:
+                    continue
+                aggregate: object = self.repository.get(case_id)
+                if isinstance(aggregate, Case):
+                    entries.append(self._due_entry(aggregate, now))
+            position = page[-1].id
+            self.due_index.record(entries, position)
+            if len(page) < LOG_PAGE:
+                return
+
+    def _due_entry(self, case: Case, now: datetime) -> DueEntry:
+        return DueEntry(case.id, case.version, next_alert_at(case, now, self.deadlines, self.watcher))
+
+    def _index(self, case: Case) -> None:
+        """Keep the due-index current with a case just saved or seen; on failure the next pass catches up."""
+        try:
+            self.due_index.record([self._due_entry(case, self.clock.now())])
+        except Exception:  # the case is saved; the index is a projection the watcher rebuilds from the log
+            log.warning(
+                "due-index not updated for case %s; the watcher will catch up", case.id, exc_info=True
+            )
 
     # --- plumbing -----------------------------------------------------------------------------------------
 
@@ -594,4 +650,5 @@ class Processing(Application[UUID]):
     def _save(self, case: Case, *, notices: Sequence[Notice] = ()) -> Recorded:
         names = tuple(type(event).__name__ for event in case.pending_events)
         self.save(case)
+        self._index(case)
         return Recorded(dossier_id=case.id, version=case.version, events=names, notices=tuple(notices))

@@ -49,7 +49,7 @@ from processing.case_state import (
     Verification,
 )
 from processing.clock import business_time
-from processing.errors import ProcessingRuleViolation, invalid, refused
+from processing.errors import ProcessingRuleViolation, invalid, not_your_unit, refused
 from processing.ledger import ClockLedger, DueRule, LedgerEntry
 from processing.outbound import to_public
 from processing.policy import LateAction, PaymentClock, ProcessingPolicy
@@ -308,6 +308,23 @@ class Case(Aggregate):
         return next((o for o in self.obligations.values() if not o.settled), None)
 
     @property
+    def lead_unit_codes(self) -> frozenset[str]:
+        """The units that handle the case as the competent agency: the processing unit named at receipt and
+        any unit the desk transferred the dossier to (E7), which may differ when it went to another agency."""
+        transferred = (row.to_unit_code for row in self.sheet if row.step is StepKind.RECEIVE)
+        return frozenset((self.processing_unit_code, *transferred))
+
+    @property
+    def involved_unit_codes(self) -> frozenset[str]:
+        """Every unit with a part in the case: the lead, the receiving desk, partners and consulted bodies."""
+        return (
+            self.lead_unit_codes
+            | {self.receiving_unit_code}
+            | set(self.partner_tasks)
+            | {c.consulted_unit_code for c in self.consultations.values()}
+        )
+
+    @property
     def supplement_request_late(self) -> bool:
         """A supplement request went out later than the window after receipt (flagged, not refused)."""
         return any(not request.within_window for request in self.supplements)
@@ -468,6 +485,7 @@ class Case(Aggregate):
         self, act: Act, *, handler_id: str, department: str, unit_code: str | None = None
     ) -> None:
         """E8: the head of the agency assigns a handler to the current step (NĐ61 Art 19(1))."""
+        self._require_unit(act, "phân công xử lý", "assign a handler")
         self._require(DECIDING_STATES, "phân công xử lý", "assign a handler")
         stage = self._current_lead_stage("phân công xử lý", "assign a handler")
         due = self.current.due_at
@@ -499,6 +517,7 @@ class Case(Aggregate):
         CONSULTATION step that is not in the workflow is recorded on its own once the verification was
         scheduled or the consultation requested.
         """
+        self._require_unit(act, "hoàn thành bước xử lý", "complete a step")
         self._require(DECIDING_STATES, "hoàn thành bước xử lý", "complete a step")
         if not self.handlers:
             raise refused(
@@ -608,6 +627,7 @@ class Case(Aggregate):
         applicant_presence_required: bool,
     ) -> None:
         """E10: an on-site verification; time, place, participants and content are recorded (Art 19(3))."""
+        self._require_unit(act, "lên lịch xác minh", "schedule a verification")
         self._require(DECIDING_STATES, "lên lịch xác minh", "schedule a verification")
         _in_future(act, scheduled_for, "scheduled_for", "thời điểm xác minh", "the verification")
         if not participants or not all(p.strip() for p in participants):
@@ -637,6 +657,7 @@ class Case(Aggregate):
         reply_due_at: datetime,
     ) -> None:
         """E11a: ask another body for its opinion by a deadline (Art 19(5))."""
+        self._require_unit(act, "lấy ý kiến", "request a consultation")
         self._require(DECIDING_STATES, "lấy ý kiến", "request a consultation")
         if consultation_id in self.consultations:
             raise refused(
@@ -658,7 +679,14 @@ class Case(Aggregate):
     def record_consultation_answer(
         self, act: Act, *, consultation_id: str, answer_ref: str, summary: str | None = None
     ) -> None:
-        """E11b: the consulted body's answer arrived."""
+        """E11b: the consulted body's answer arrived; the lead records it, or the consulted body itself."""
+        asked = self.consultations.get(consultation_id)
+        self._require_unit(
+            act,
+            "ghi nhận ý kiến",
+            "record a consultation answer",
+            also=(asked.consulted_unit_code,) if asked else (),
+        )
         self._require(OPEN_STATES, "ghi nhận ý kiến", "record a consultation answer")
         consultation = self.consultations.get(consultation_id)
         if consultation is None:
@@ -694,6 +722,7 @@ class Case(Aggregate):
         Electronic dossier (PARALLEL): every partner at once, any time before the decision. Paper dossier
         (SEQUENTIAL): the partner whose turn it is, when the case reaches its stage. Returns the agencies.
         """
+        self._require_unit(act, "chuyển liên thông", "hand off to partner agencies")
         self._require(DECIDING_STATES, "chuyển liên thông", "hand off to partner agencies")
         at = business_time(act.at)
         if self.inter_agency_mode is InterAgencyMode.NONE:
@@ -752,9 +781,21 @@ class Case(Aggregate):
         note: str | None = None,
         partial_result_refs: Sequence[str] = (),
         transfer_slip_no: str | None = None,
+        policy: ProcessingPolicy | None = None,
     ) -> None:
         """A partner agency finished its task. In a paper flow a satisfactory result goes on, with its
-        transfer slip, to the next partner; after the last one the dossier is back with the lead."""
+        transfer slip, to the next partner; after the last one the dossier is back with the lead.
+
+        A partner records its own task only; the lead may record a partner's answer when the policy says so.
+        """
+        by_lead = (policy or ProcessingPolicy()).partner_answers_by_lead
+        self._require_unit(
+            act,
+            f"ghi nhận kết quả của cơ quan phối hợp {agency_code}",
+            f"record partner agency {agency_code}'s result",
+            lead=by_lead,
+            also=(agency_code,) if agency_code in self.partner_tasks else (),
+        )
         self._require(DECIDING_STATES, "ghi nhận kết quả của cơ quan phối hợp", "record a partner's result")
         at = business_time(act.at)
         task = self.partner_tasks.get(agency_code)
@@ -843,6 +884,7 @@ class Case(Aggregate):
         Once only (NĐ61 Art 19(4)): a second request needs an explicit sector-law exception citing its basis,
         and makes the dossier late for the 766 index. Sent later than the window after receipt: flagged.
         """
+        self._require_unit(act, "yêu cầu bổ sung hồ sơ", "request a supplement")
         self._require(DECIDING_STATES, "yêu cầu bổ sung hồ sơ", "request a supplement")
         at = business_time(act.at)
         if self.supplements and not sector_law_exception:
@@ -989,6 +1031,7 @@ class Case(Aggregate):
         When payment must precede the result, the case waits (AWAITING_PAYMENT) and, where the procedure or
         the policy excludes that wait from the limit, the clock pauses until the obligation is settled.
         """
+        self._require_unit(act, "yêu cầu thực hiện nghĩa vụ tài chính", "request a financial obligation")
         self._require(
             DECIDING_STATES, "yêu cầu thực hiện nghĩa vụ tài chính", "request a financial obligation"
         )
@@ -1114,6 +1157,7 @@ class Case(Aggregate):
 
     def pause_clock(self, act: Act, *, pause_id: str, reason: ClockPauseReason, legal_basis: str) -> None:
         """E29a: a period the sector law excludes from the limit begins (public posting, expert appraisal …)."""
+        self._require_unit(act, "tạm dừng tính thời gian", "pause the clock")
         self._require(DECIDING_STATES, "tạm dừng tính thời gian", "pause the clock")
         if not legal_basis.strip():
             raise invalid(
@@ -1146,6 +1190,7 @@ class Case(Aggregate):
 
     def resume_clock(self, act: Act, *, pause_id: str, deadlines: Deadlines) -> None:
         """E29b: the excluded period ends; the due time moves by its office time."""
+        self._require_unit(act, "tiếp tục tính thời gian", "resume the clock")
         self._require(DECIDING_STATES, "tiếp tục tính thời gian", "resume the clock")
         pause = self.open_pause
         if pause is None or pause.pause_id != pause_id:
@@ -1195,6 +1240,7 @@ class Case(Aggregate):
     ) -> list[Notice]:
         """E18: apologise and give a new return date (form 04) — once, later than the current due time, and
         no later than one working day before it (later ones are flagged, or refused by policy)."""
+        self._require_unit(act, "xin lỗi và hẹn lại ngày trả", "issue a delay apology")
         if self.state.finished:
             raise refused(
                 "APOLOGY_AFTER_FINISH",
@@ -1260,6 +1306,7 @@ class Case(Aggregate):
     ) -> None:
         """E20: stop processing (form 05) after a withdrawal request, on a legal ground, or because the
         supplement never came."""
+        self._require_unit(act, "dừng xử lý", "stop processing")
         self._require(OPEN_STATES, "dừng xử lý", "stop processing")
         if cause is StopCause.APPLICANT_WITHDRAWAL and self.state is not CaseState.WITHDRAWAL_REQUESTED:
             raise refused(
@@ -1298,6 +1345,7 @@ class Case(Aggregate):
     ) -> list[Notice]:
         """E21: reject after appraisal, with reasons (Phiếu từ chối giải quyết), within the limit — a later
         rejection is flagged (or refused by policy)."""
+        self._require_unit(act, "từ chối giải quyết", "reject the dossier")
         self._require_undecided()
         self._require(DECIDING_STATES, "từ chối giải quyết", "reject the dossier")
         at = business_time(act.at)
@@ -1348,6 +1396,7 @@ class Case(Aggregate):
     ) -> list[Notice]:
         """E22 (+ E23): issue the result once every required step — the lead's and the partners' — is done
         and, if payment must come first, the obligation is settled."""
+        self._require_unit(act, "trả kết quả giải quyết", "issue the result")
         self._require_undecided()
         if self.state is CaseState.AWAITING_PAYMENT:
             raise self._fees_not_settled()
@@ -1398,12 +1447,18 @@ class Case(Aggregate):
         return [_late_notice("RESULT_LATE", due)] if late else []
 
     def record_result_digitized(self, act: Act, digitisation: Digitisation) -> None:
-        """E23a after the result: a paper result document was scanned."""
+        """E23a after the result: a paper result document was scanned (by the agency or the one-stop desk)."""
+        self._require_unit(
+            act, "số hóa kết quả", "record a digitised result", also=(self.receiving_unit_code,)
+        )
         self._require_result_document(digitisation.document_code)
         self._record(self._digitised(act, digitisation))
 
     def record_result_stored(self, act: Act, push: DataStorePush) -> None:
-        """E23b after the result: the result was pushed to the applicant's data store."""
+        """E23b after the result: the result was pushed to the applicant's data store (agency or desk)."""
+        self._require_unit(
+            act, "đưa kết quả vào kho dữ liệu", "record a data-store push", also=(self.receiving_unit_code,)
+        )
         self._require_result_document(push.document_code)
         self._record(self._pushed(act, push))
 
@@ -1486,6 +1541,14 @@ class Case(Aggregate):
     def _partner_due(self, deadlines: Deadlines, task: PartnerTask, at: datetime) -> datetime:
         """The deadline on a partner's transfer slip: its allotted time from the hand-off."""
         return _after(deadlines, self.calendar_unit_code, at, self.workflow.steps[task.step_index].allotted)
+
+    def _require_unit(
+        self, act: Act, doing_vi: str, doing_en: str, *, lead: bool = True, also: Sequence[str] = ()
+    ) -> None:
+        """The actor's unit must be one that may give this command (ADR 0531): the lead units, and ``also``."""
+        allowed = (self.lead_unit_codes if lead else frozenset()) | frozenset(also)
+        if act.actor.unit_code not in allowed:
+            raise not_your_unit(act.actor.unit_code, allowed, doing_vi, doing_en, self.dossier_code)
 
     def _require(self, allowed: Sequence[CaseState], doing_vi: str, doing_en: str) -> None:
         if self.state in allowed:

@@ -3,10 +3,13 @@
 A refused command records nothing. ``ProcessingRuleViolation`` names the rule that forbids it with a stable
 code (``APOLOGY_ONCE``, ``SUPPLEMENT_ONCE``, ``LEAD_DECIDES_BEFORE_PARTNERS`` …), says why in Vietnamese and
 English, and may point at the offending input with a dotted ``field`` path. ``status`` is 409 when the
-case's state forbids the command and 422 when a value in the command is invalid.
+case's state forbids the command, 422 when a value in the command is invalid, and 403 when the actor's unit
+may not act on the case (``NOT_YOUR_UNIT``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 
 class ProcessingRuleViolation(Exception):
@@ -41,6 +44,23 @@ def invalid(
 ) -> ProcessingRuleViolation:
     """A violation caused by an invalid value in the command (HTTP 422)."""
     return ProcessingRuleViolation(rule, message_vi, message_en, field=field, status=422)
+
+
+def not_your_unit(
+    unit_code: str | None, allowed: Iterable[str], doing_vi: str, doing_en: str, dossier_code: str
+) -> ProcessingRuleViolation:
+    """The actor's unit may not give this command on this case (HTTP 403, ADR 0531)."""
+    units = ", ".join(sorted(allowed)) or "?"
+    if unit_code is None:
+        who_vi, who_en = "Người thực hiện không thuộc đơn vị nào", "The actor acts for no unit"
+    else:
+        who_vi, who_en = f"Cán bộ đơn vị {unit_code}", f"An officer of unit {unit_code}"
+    return ProcessingRuleViolation(
+        "NOT_YOUR_UNIT",
+        f"{who_vi} không được {doing_vi} đối với hồ sơ {dossier_code}; chỉ đơn vị {units} được thực hiện.",
+        f"{who_en} cannot {doing_en} on dossier {dossier_code}; only unit(s) {units} may.",
+        status=403,
+    )
 
 
 class ConcurrentUpdate(ProcessingRuleViolation):

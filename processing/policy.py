@@ -36,6 +36,8 @@ class ProcessingPolicy:
     - ``supplement_request_working_days``: the post-receipt supplement request should be sent within this
       many working days of receipt (NĐ61 Art 19(4)); later requests are flagged.
     - ``payment_clock``: whether waiting for a financial obligation stops the clock.
+    - ``partner_answers_by_lead``: whether the lead agency may record a partner agency's answer to its task
+      (paper slips come back to it; domain.md names no rule), besides the partner itself (ADR 0531).
     """
 
     electronic_channels: frozenset[Channel] = frozenset({Channel.ONLINE})
@@ -43,6 +45,7 @@ class ProcessingPolicy:
     late_rejection: LateAction = LateAction.FLAG
     supplement_request_working_days: int = 3
     payment_clock: PaymentClock = PaymentClock.PER_PROCEDURE
+    partner_answers_by_lead: bool = True
 
     def __post_init__(self) -> None:
         # Settings arrive as text from the environment; keep the enumerations exact.

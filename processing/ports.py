@@ -48,6 +48,10 @@ class Deadlines(Protocol):
         """The latest instant that is still one working day of office time before ``at``."""
         ...
 
+    def subtract_working_time(self, unit_code: str, end: datetime, amount: timedelta) -> datetime:
+        """The latest instant from which ``amount`` of office time runs until ``end``."""
+        ...
+
 
 class UnknownProcedure(LookupError):
     """The catalogue has no workflow for this procedure (and unit)."""

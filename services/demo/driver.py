@@ -255,6 +255,10 @@ class Driver:
         unit = d.processing_unit or d.story.receiving_unit
         return self.client.headers("agency_lead", f"ld.{unit.lower()}", unit=unit)
 
+    def partner(self, agency: str) -> dict[str, str]:
+        """An officer of a partner agency: it records its own task's answer (ADR 0531)."""
+        return self.client.headers("processing_officer", f"cv.{agency.lower()}.01", unit=agency)
+
     def post(self) -> dict[str, str]:
         return self.client.headers("postal_partner", "vnpost.sonha.bc01", partner=POSTAL_PARTNER)
 
@@ -507,8 +511,10 @@ class Driver:
 
     # --- processing -------------------------------------------------------------------------------------
 
-    async def case_command(self, d: Dossier, path: str, body: Any, lead: bool = False) -> Answer:
-        who = self.lead(d) if lead else self.officer(d)
+    async def case_command(
+        self, d: Dossier, path: str, body: Any, lead: bool = False, who: dict[str, str] | None = None
+    ) -> Answer:
+        who = who or (self.lead(d) if lead else self.officer(d))
         answer = await self.client.call("POST", "processing-api", f"/cases/{d.dossier_id}/{path}", who, body)
         if answer.status == 404:
             raise NotYet("processing has not opened the case yet")
@@ -607,7 +613,8 @@ class Driver:
         open_tasks = [t for t in case["partner_tasks"] if t["status"] == "IN_PROGRESS"]
         for task in open_tasks:
             body = {"agency_code": task["agency_code"], "outcome": "SATISFACTORY"}
-            self.need(await self.case_command(d, "partner-tasks", body), "partner task")
+            who = self.partner(task["agency_code"])
+            self.need(await self.case_command(d, "partner-tasks", body, who=who), "partner task")
         waiting = [t for t in case["partner_tasks"] if t["status"] == "WAITING"]
         if waiting:  # a chained flow: the next partner gets the dossier only now
             calendar = self.calendar(d.processing_unit or d.story.receiving_unit)

@@ -49,6 +49,9 @@ class IntakeDeadlines:
         engine = self.engine(unit_code)
         return engine.calendar.subtract_working_time(at, engine.working_day_length)
 
+    def subtract_working_time(self, unit_code: str, end: datetime, amount: timedelta) -> datetime:
+        return self.engine(unit_code).calendar.subtract_working_time(end, amount)
+
 
 # Partner agencies the catalogue names in words, as unit codes; "{unit}" is the processing unit (a commune's
 # own division). Commune police belong to the provincial police (H44.15); the health-insurance card is

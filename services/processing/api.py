@@ -5,6 +5,10 @@ the rule (409) or the field (422) and record nothing. A command may carry ``Idem
 stored and replayed) and ``If-Match: <version>`` (refused with 409 ``VERSION_MISMATCH`` if the case moved
 on since the caller read it). The application is synchronous (eventsourcing): commands run in the thread
 pool. Decisions (assignment, apology, stop, rejection, result, the signing step) are the agency lead's.
+
+Units (ADR 0531): the case itself refuses a command from an officer whose unit may not give it (403
+``NOT_YOUR_UNIT``: the lead unit, a partner on its own task, a consulted body on its own answer, the
+receiving desk for the result's digitisation); reads are scoped here, in ``services.processing.scope``.
 """
 
 import asyncio
@@ -30,6 +34,7 @@ from processing.outbound import to_public
 from services.forms.document import Document, to_html, to_pdf
 from services.processing.composition import build_processing, reference, schema
 from services.processing.forms import apology, control_sheet
+from services.processing.scope import check_reader
 from services.runtime.auth import AuthSettings, Principal, Role, install_auth, require_roles
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.http import create_app
@@ -45,6 +50,8 @@ OFFICERS = require_roles(Role.PROCESSING_OFFICER, Role.AGENCY_LEAD)
 READERS = require_roles(
     Role.PROCESSING_OFFICER, Role.AGENCY_LEAD, Role.COUNTER_OFFICER, Role.AUDITOR, Role.OPERATOR
 )
+# The result's digitisation and its push to the data store are done by the agency or by the one-stop desk.
+RESULT_FILERS = require_roles(Role.PROCESSING_OFFICER, Role.AGENCY_LEAD, Role.COUNTER_OFFICER)
 LEAD_STEPS = frozenset({StepKind.SIGNING})
 
 
@@ -335,6 +342,12 @@ def build(runtime: Runtime) -> FastAPI:
     Officer = Annotated[Principal, Depends(OFFICERS)]
     Lead = Annotated[Principal, Depends(LEAD)]
     Reader = Annotated[Principal, Depends(READERS)]
+    Filer = Annotated[Principal, Depends(RESULT_FILERS)]
+
+    async def readable(app: Processing, dossier_id: UUID, principal: Principal) -> Case:
+        case = await run(app.case, dossier_id)
+        check_reader(principal, case, reference().units)
+        return case
 
     async def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -354,7 +367,7 @@ def build(runtime: Runtime) -> FastAPI:
         async def execute() -> Response:
             expected = request.headers.get("If-Match")
             if expected is not None:
-                current = await run(app.case, dossier_id)
+                current = await readable(app, dossier_id, principal)  # a stranger learns no version
                 if expected.strip('"') != str(current.version):
                     raise _version_mismatch(expected, current.version)
             actor = Actor(kind=ActorKind.OFFICER, id=principal.subject, unit_code=principal.unit_code)
@@ -539,7 +552,7 @@ def build(runtime: Runtime) -> FastAPI:
 
     @app.post("/cases/{dossier_id}/result-digitisations", tags=["commands"], summary="E23a — số hóa kết quả")
     async def digitised(
-        request: Request, dossier_id: UUID, body: Scan, app: App, store: Store, principal: Officer
+        request: Request, dossier_id: UUID, body: Scan, app: App, store: Store, principal: Filer
     ) -> Response:
         return await command(
             request,
@@ -556,7 +569,7 @@ def build(runtime: Runtime) -> FastAPI:
         "/cases/{dossier_id}/result-stores", tags=["commands"], summary="E23b — đưa kết quả vào kho dữ liệu"
     )
     async def stored(
-        request: Request, dossier_id: UUID, body: Push, app: App, store: Store, principal: Officer
+        request: Request, dossier_id: UUID, body: Push, app: App, store: Store, principal: Filer
     ) -> Response:
         return await command(
             request, principal, app, store, dossier_id, body, app.record_result_stored, push=body.value()
@@ -566,22 +579,23 @@ def build(runtime: Runtime) -> FastAPI:
 
     @app.get("/cases/{dossier_id}", tags=["cases"], summary="Hồ sơ đang giải quyết: trạng thái, thời hạn")
     async def get_case(dossier_id: UUID, app: App, principal: Reader) -> Response:
-        case = await run(app.case, dossier_id)
+        case = await readable(app, dossier_id, principal)
         return JSONResponse(jsonable_encoder(case_view(app, case)), headers={"ETag": f'"{case.version}"'})
 
     @app.get("/cases/{dossier_id}/timeline", tags=["cases"], summary="Quá trình giải quyết hồ sơ")
     async def get_timeline(dossier_id: UUID, app: App, principal: Reader) -> Response:
+        await readable(app, dossier_id, principal)
         return JSONResponse(jsonable_encoder(await run(timeline, app, dossier_id)))
 
     @app.get("/cases/{dossier_id}/events", tags=["cases"], summary="The case's public events (contracts v1)")
     async def events(dossier_id: UUID, app: App, principal: Reader) -> Response:
-        await run(app.case, dossier_id)
+        await readable(app, dossier_id, principal)
         stored = await run(lambda: list(app.repository.event_store.get(dossier_id)))
         return JSONResponse([p.model_dump(mode="json") for e in stored for p in to_public(e)])
 
     @app.get("/cases/{dossier_id}/alerts", tags=["cases"], summary="Cảnh báo thời hạn của hồ sơ")
     async def alerts(dossier_id: UUID, app: App, principal: Reader) -> Response:
-        case = await run(app.case, dossier_id)
+        case = await readable(app, dossier_id, principal)
         return JSONResponse(jsonable_encoder([alert_view(a) for a in case.raised_alerts.values()]))
 
     @app.get(
@@ -590,7 +604,7 @@ def build(runtime: Runtime) -> FastAPI:
         summary="Mẫu 06 — phiếu kiểm soát quá trình giải quyết hồ sơ (?format=html|pdf)",
     )
     async def sheet(dossier_id: UUID, app: App, principal: Reader, format: str = "html") -> Response:
-        case = await run(app.case, dossier_id)
+        case = await readable(app, dossier_id, principal)
         document = control_sheet(case, reference())
         return await run(_render, document, format, f"{case.dossier_code}-mau06")
 
@@ -600,7 +614,7 @@ def build(runtime: Runtime) -> FastAPI:
         summary="Mẫu 04 — phiếu xin lỗi và hẹn lại ngày trả kết quả (?format=html|pdf)",
     )
     async def letter(dossier_id: UUID, app: App, principal: Reader, format: str = "html") -> Response:
-        case = await run(app.case, dossier_id)
+        case = await readable(app, dossier_id, principal)
         stored = await run(lambda: list(app.repository.event_store.get(dossier_id)))
         issued = next((e for e in stored if isinstance(e, ApologyIssued)), None)
         if issued is None:

@@ -5,7 +5,8 @@ Policy and watcher settings come from the environment (ADR 0530), read when a pr
 
 - ``PROCESSING_ELECTRONIC_CHANNELS`` (comma list, default ``ONLINE``), ``PROCESSING_LATE_APOLOGY`` and
   ``PROCESSING_LATE_REJECTION`` (``FLAG``/``REFUSE``), ``PROCESSING_SUPPLEMENT_REQUEST_WORKING_DAYS`` (3),
-  ``PROCESSING_PAYMENT_CLOCK`` (``PER_PROCEDURE``/``ALWAYS``/``NEVER``);
+  ``PROCESSING_PAYMENT_CLOCK`` (``PER_PROCEDURE``/``ALWAYS``/``NEVER``),
+  ``PROCESSING_PARTNER_ANSWERS_BY_LEAD`` (``y``: the lead may record a partner's answer; ADR 0531);
 - ``PROCESSING_WATCHER_DUE_SOON_HOURS`` (8), ``PROCESSING_WATCHER_APOLOGY_NOTICE_HOURS`` (4),
   ``PROCESSING_WATCHER_STEPS`` (``y``), ``PROCESSING_WATCHER_INTERVAL_S`` (30; how often the worker looks).
 """
@@ -26,9 +27,11 @@ from processing.application import Processing
 from processing.policy import LateAction, PaymentClock, ProcessingPolicy
 from processing.watcher import WatcherConfig
 from services.processing.adapters import CatalogueWorkflows, IntakeDeadlines
+from services.processing.due_index import PostgresDueIndex
 from services.runtime.bootstrap import Runtime
 
 SCHEMA = "processing"  # under SERVICE_SCHEMA_PREFIX when one is set
+_YES, _NO = frozenset({"y", "yes", "true", "1"}), frozenset({"n", "no", "false", "0"})
 
 
 def schema(runtime: Runtime) -> str:
@@ -55,7 +58,19 @@ def policy_from(env: Mapping[str, str]) -> ProcessingPolicy:
             env.get("PROCESSING_SUPPLEMENT_REQUEST_WORKING_DAYS", defaults.supplement_request_working_days)
         ),
         payment_clock=PaymentClock(env.get("PROCESSING_PAYMENT_CLOCK", defaults.payment_clock)),
+        partner_answers_by_lead=_flag(
+            env, "PROCESSING_PARTNER_ANSWERS_BY_LEAD", defaults.partner_answers_by_lead
+        ),
     )
+
+
+def _flag(env: Mapping[str, str], key: str, default: bool) -> bool:
+    if key not in env:
+        return default
+    value = env[key].strip().lower()
+    if value not in _YES | _NO:
+        raise ValueError(f"{key} is {env[key]!r}; use y or n")
+    return value in _YES
 
 
 def _hours(env: Mapping[str, str], key: str, default: timedelta) -> timedelta:
@@ -85,15 +100,19 @@ def es_env(runtime: Runtime) -> dict[str, str]:
 
 
 def build_processing(runtime: Runtime) -> Processing:
-    """The application on its own PostgreSQL schema (tables processing_events …), on the process clock."""
+    """The application on its own PostgreSQL schema (tables processing_events …, the watcher's due-index
+    watch_due and watch_position), on the process clock."""
     with psycopg.connect(runtime.database.url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema(runtime))))
     ref = reference()
+    watcher = watcher_from(os.environ)
     return Processing(
         workflows=CatalogueWorkflows(ref),
         deadlines=IntakeDeadlines(ref),
         clock=runtime.clock,
         policy=policy_from(os.environ),
-        watcher=watcher_from(os.environ),
+        watcher=watcher,
         env=es_env(runtime),
+        # Shared by processing-api (which indexes each case it saves) and the worker's watcher.
+        due_index=PostgresDueIndex(runtime.database.url, schema(runtime), watcher),
     )

@@ -42,6 +42,15 @@ DESK[PROVINCE_DEPT] = auth("counter_officer", "cb.h4418.tiepnhan01", unit=PROVIN
 CITIZEN = auth("applicant", "025187004512")
 SPECIALIST = auth("processing_officer", "cv.h44100.tuphap02", unit=COMMUNE)
 LEAD = auth("agency_lead", "ld.h44100.chutich", unit=COMMUNE)
+AUDITOR = auth("auditor", "kt.thanhtra01")
+POLICE = auth("processing_officer", "cb.h4415.anninh01", unit="H44.15")
+NEIGHBOUR = auth("processing_officer", "cv.h44101.tuphap01", unit="H44.101")
+# Officers act only on their own unit's cases (ADR 0531): the science department H44.08 and the land registry
+# H44.06.01 handle the provincial dossiers received at the centre H44.18.
+SCIENCE, LAND = "H44.08", "H44.06.01"
+SPECIALISTS = {unit: auth("processing_officer", f"cv.{unit}.01", unit=unit) for unit in (SCIENCE, LAND)}
+LEADS = {unit: auth("agency_lead", f"ld.{unit}", unit=unit) for unit in (SCIENCE, LAND)}
+SPECIALISTS[COMMUNE], LEADS[COMMUNE] = SPECIALIST, LEAD
 CLOCKED = ("intake-api", "processing-api", "processing-worker")
 MISSING = {"component_code": "CN", "name": "Giấy tờ chứng minh chỗ ở hợp pháp", "issue": "MISSING"}
 
@@ -132,8 +141,8 @@ def walk_in_only(ps: Stack, procedure: str, unit: str = COMMUNE, n: int = 0) -> 
     return dict(r.json())
 
 
-def case(ps: Stack, dossier_id: str) -> httpx.Response:
-    return httpx.get(f"{ps.urls['processing-api']}/cases/{dossier_id}", headers=SPECIALIST, timeout=30)
+def case(ps: Stack, dossier_id: str, who: dict[str, str] = AUDITOR) -> httpx.Response:
+    return httpx.get(f"{ps.urls['processing-api']}/cases/{dossier_id}", headers=who, timeout=30)
 
 
 def wait_for_case(
@@ -161,14 +170,15 @@ def ok(r: httpx.Response) -> dict[str, Any]:
     return dict(r.json())
 
 
-def assign(ps: Stack, d: str, when: str) -> dict[str, Any]:
-    return ok(
-        act(ps, d, "assignment", {"handler_id": "cv.h44100.tuphap02", "department": "Tư pháp"}, LEAD, when)
-    )
+def assign(ps: Stack, d: str, when: str, unit: str = COMMUNE) -> dict[str, Any]:
+    body = {"handler_id": "cv.h44100.tuphap02", "department": "Tư pháp"}
+    return ok(act(ps, d, "assignment", body, LEADS[unit], when))
 
 
-def step(ps: Stack, d: str, kind: str, when: str, outcome: str = "SATISFACTORY") -> dict[str, Any]:
-    who = LEAD if kind in ("REVIEW", "SIGNING") else SPECIALIST
+def step(
+    ps: Stack, d: str, kind: str, when: str, outcome: str = "SATISFACTORY", unit: str = COMMUNE
+) -> dict[str, Any]:
+    who = LEADS[unit] if kind in ("REVIEW", "SIGNING") else SPECIALISTS[unit]
     return ok(act(ps, d, "steps", {"step": kind, "outcome": outcome}, who, when))
 
 
@@ -375,10 +385,11 @@ def test_supplement_with_pause(ps: Stack) -> None:
     # 09:00 → Tue 2/6 17:00. Waiting Wed 4/3 10:00 → Fri 6/3 14:00 is 18.5 office hours → Fri 5/6 10:00.
     d = walk_in(ps, "1.012790", "2026-03-02 09:00", unit=PROVINCE_DEPT, n=2)["dossier_id"]
     opened = ok(case(ps, d))
-    assert opened["processing_unit_code"] == "H44.08"
+    assert opened["processing_unit_code"] == SCIENCE
     assert datetime.fromisoformat(opened["effective_due_at"]) == at("2026-06-02 17:00")
-    assign(ps, d, "2026-03-02 10:00")
-    ok(act(ps, d, "supplement-request", {"reasons": "Thiếu", "items": [MISSING]}, when="2026-03-04 10:00"))
+    assign(ps, d, "2026-03-02 10:00", SCIENCE)
+    demand = {"reasons": "Thiếu", "items": [MISSING]}
+    ok(act(ps, d, "supplement-request", demand, SPECIALISTS[SCIENCE], "2026-03-04 10:00"))
     supplement_at_desk(ps, d, "2026-03-06 14:00")
     wait_for_case(ps, d, lambda c: c["state"] == "IN_PROCESSING")
     assert datetime.fromisoformat(ok(case(ps, d))["effective_due_at"]) == at("2026-06-05 10:00")
@@ -469,7 +480,7 @@ def test_three_agency_parallel_inter_agency_flow(ps: Stack) -> None:
     assert {t["agency_code"] for t in handed["partner_tasks"]} == {"H44.15", "H44.100.VHXH"}
     step(ps, d, "APPRAISAL", "2026-03-04 16:00")
     police = {"agency_code": "H44.15", "outcome": "SATISFACTORY", "partial_result_refs": ["dms://anninh.pdf"]}
-    ok(act(ps, d, "partner-tasks", police, when="2026-03-06 10:00"))
+    ok(act(ps, d, "partner-tasks", police, POLICE, "2026-03-06 10:00"))  # the partner answers for itself
     early = act(ps, d, "result", result_body("2026-03-06 11:00"), LEAD, "2026-03-06 11:00")
     assert early.status_code == 409 and early.json()["rule"] == "LEAD_DECIDES_BEFORE_PARTNERS"
     culture = {"agency_code": "H44.100.VHXH", "outcome": "SATISFACTORY"}
@@ -524,25 +535,25 @@ def test_financial_obligation_then_payment_then_result(ps: Stack) -> None:
     # 1.012780 (10 WD; the land law excludes paying time) received at H44.18 Mon 2/3/2026 09:00 → Mon 16/3
     # 09:00. Paused Wed 4/3 10:00, paid Fri 6/3 14:00: 18.5 office hours later → due Wed 18/3 11:30.
     d = walk_in(ps, "1.012780", "2026-03-02 09:00", unit=PROVINCE_DEPT, n=5)["dossier_id"]
-    assign(ps, d, "2026-03-02 10:00")
-    step(ps, d, "APPRAISAL", "2026-03-04 09:00")
+    assign(ps, d, "2026-03-02 10:00", LAND)
+    step(ps, d, "APPRAISAL", "2026-03-04 09:00", unit=LAND)
     lines = [
         {"kind": "TAX", "name": "Thuế thu nhập cá nhân", "amount_vnd": 24_000_000},
         {"kind": "LE_PHI", "name": "Lệ phí trước bạ", "amount_vnd": 6_000_000},
     ]
     demand = {"obligation_id": "NVTC-2026-00871", "lines": lines, "allowed_methods": ["ONLINE_NATIONAL"]}
-    waiting = ok(act(ps, d, "financial-obligations", demand, when="2026-03-04 10:00"))
+    waiting = ok(act(ps, d, "financial-obligations", demand, SPECIALISTS[LAND], "2026-03-04 10:00"))
     assert waiting["state"] == "AWAITING_PAYMENT" and waiting["paused"]
-    early = act(ps, d, "result", result_body("2026-03-05 09:00"), LEAD, "2026-03-05 09:00")
-    assert early.status_code == 409
+    early = act(ps, d, "result", result_body("2026-03-05 09:00"), LEADS[LAND], "2026-03-05 09:00")
+    assert early.status_code == 409 and early.json()["rule"] == "FEES_NOT_SETTLED"
     clock(ps, "2026-03-06 14:00")
     publish(ps, payment(d, "2026-03-06 14:00", 30_000_000, "NVTC-2026-00871"))
     wait_for_case(ps, d, lambda c: c["state"] == "IN_PROCESSING")
     assert datetime.fromisoformat(ok(case(ps, d))["effective_due_at"]) == at("2026-03-18 11:30")
-    step(ps, d, "REVIEW", "2026-03-09 09:00")
-    step(ps, d, "SIGNING", "2026-03-09 15:00")
+    step(ps, d, "REVIEW", "2026-03-09 09:00", unit=LAND)
+    step(ps, d, "SIGNING", "2026-03-09 15:00", unit=LAND)
     assert (
-        ok(act(ps, d, "result", result_body("2026-03-10 09:00"), LEAD, "2026-03-10 09:00"))["state"]
+        ok(act(ps, d, "result", result_body("2026-03-10 09:00"), LEADS[LAND], "2026-03-10 09:00"))["state"]
         == "RESULT_READY"
     )
     assert kinds(published(ps, d, 8))[-6:] == [
@@ -762,6 +773,27 @@ def test_roles_are_enforced(ps: Stack) -> None:
     assert act(ps, d, "assignment", body, DESK[COMMUNE]).status_code == 403
     assert act(ps, d, "assignment", body, {}).status_code == 401
     assert events_of(ps, d) == 1  # only the opening
+
+
+def test_an_officer_of_another_unit_is_refused_and_the_timeline_does_not_change(ps: Stack) -> None:
+    # A dossier of the commune H44.100; the officer belongs to the neighbouring commune H44.101 (ADR 0531).
+    d = walk_in(ps, "1.004200", f"{DAY} 08:00", n=175)["dossier_id"]
+    assign(ps, d, f"{DAY} 08:30")
+    url = f"{ps.urls['processing-api']}/cases/{d}/timeline"
+    before = httpx.get(url, headers=LEAD, timeout=30).json()
+    count = events_of(ps, d)
+    refused = act(ps, d, "steps", {"step": "APPRAISAL", "outcome": "SATISFACTORY"}, NEIGHBOUR, f"{DAY} 10:00")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["rule"] == "NOT_YOUR_UNIT" and "H44.101" in refused.json()["detail"]
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    supplement = {"reasons": "Thiếu", "items": [MISSING]}
+    assert act(ps, d, "supplement-request", supplement, NEIGHBOUR).json()["rule"] == "NOT_YOUR_UNIT"
+    # Nor may it read the case; the auditor reads any case, and the timeline has not moved.
+    assert httpx.get(url, headers=NEIGHBOUR, timeout=30).status_code == 403
+    assert httpx.get(url, headers=AUDITOR, timeout=30).json() == before
+    assert events_of(ps, d) == count
+    step(ps, d, "APPRAISAL", f"{DAY} 10:30")  # the commune's own officer may
+    assert events_of(ps, d) == count + 1
 
 
 async def _dead_letters(bootstrap: str, topic: str) -> list[dict[str, str]]:

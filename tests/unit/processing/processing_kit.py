@@ -90,6 +90,15 @@ DESK_OFFICER = Actor(kind=ActorKind.OFFICER, id="cb.h44100.motcua01", unit_code=
 SPECIALIST = Actor(kind=ActorKind.OFFICER, id="cv.h44100.tuphap02", unit_code=COMMUNE)
 LEAD = Actor(kind=ActorKind.OFFICER, id="ld.h44100.chutich", unit_code=COMMUNE)
 APPLICANT = Actor(kind=ActorKind.APPLICANT, id="vneid.025079001283")
+
+
+def officer(unit: str, prefix: str, name: str) -> Actor:
+    """An officer of ``unit`` (subject like ``cv.h44100.thuly01``)."""
+    return Actor(
+        kind=ActorKind.OFFICER, id=f"{prefix}.{unit.lower().replace('.', '')}.{name}", unit_code=unit
+    )
+
+
 PAYMENT_GATEWAY = Actor(kind=ActorKind.SYSTEM, id="system:payment-gateway")
 
 
@@ -274,8 +283,22 @@ class Journey:
         self.clock.set(t(text))
         return self
 
-    def by(self, actor: Actor = SPECIALIST) -> dict[str, Any]:
-        return {"actor": actor, "correlation_id": self.correlation_id}
+    @property
+    def unit(self) -> str:
+        """The case's processing unit: its officers are the ones who may act on it (ADR 0531)."""
+        return self.received.processing_unit_code
+
+    @property
+    def specialist(self) -> Actor:
+        return officer(self.unit, "cv", "thuly01")
+
+    @property
+    def lead(self) -> Actor:
+        return officer(self.unit, "ld", "lanhdao")
+
+    def by(self, actor: Actor | None = None) -> dict[str, Any]:
+        """Who acts (by default a specialist of the case's processing unit) and in which flow."""
+        return {"actor": actor or self.specialist, "correlation_id": self.correlation_id}
 
     @property
     def case(self) -> Case:
@@ -303,7 +326,7 @@ class Journey:
 
     def assign(self, at: str, handler: str = "cv.h44100.tuphap02") -> Recorded:
         return self.at(at).app.assign_handler(
-            self.id, **self.by(LEAD), handler_id=handler, department="Tư pháp"
+            self.id, **self.by(self.lead), handler_id=handler, department="Tư pháp"
         )
 
     def complete(
@@ -311,7 +334,7 @@ class Journey:
         at: str,
         step: StepKind,
         outcome: StepOutcome = StepOutcome.SATISFACTORY,
-        actor: Actor = SPECIALIST,
+        actor: Actor | None = None,
     ) -> Recorded:
         return self.at(at).app.complete_step(self.id, **self.by(actor), step=step, outcome=outcome)
 
@@ -319,7 +342,7 @@ class Journey:
         self.at(at)
         return self.app.issue_result(
             self.id,
-            **self.by(LEAD),
+            **self.by(self.lead),
             documents=[document(signed_at=self.clock.now(), electronic=electronic)],
             e_result=electronic,
         )

@@ -49,3 +49,11 @@ def test_a_misspelt_switch_stops_the_process_at_start() -> None:
         policy_from({"PROCESSING_LATE_APOLOGY": "REFUSED"})
     with pytest.raises(ValueError):
         watcher_from({"PROCESSING_WATCHER_DUE_SOON_HOURS": "-1"})
+
+
+def test_the_partner_answer_switch_is_read_and_checked() -> None:
+    assert policy_from({}).partner_answers_by_lead is True
+    assert policy_from({"PROCESSING_PARTNER_ANSWERS_BY_LEAD": "n"}).partner_answers_by_lead is False
+    assert policy_from({"PROCESSING_PARTNER_ANSWERS_BY_LEAD": "yes"}).partner_answers_by_lead is True
+    with pytest.raises(ValueError):
+        policy_from({"PROCESSING_PARTNER_ANSWERS_BY_LEAD": "maybe"})

@@ -8,7 +8,7 @@ from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
-from processing_kit import LEAD, MISSING_ITEM, CatalogueWorkflows, Journey, deadlines, reference, t, workflows
+from processing_kit import MISSING_ITEM, CatalogueWorkflows, Journey, deadlines, reference, t, workflows
 
 from contracts import codec, golden
 from contracts.enums import FeeKind, PaymentMethod, StepKind, StepOutcome
@@ -226,8 +226,10 @@ def test_a_command_that_loses_a_race_runs_again_on_the_fresh_case(interferences:
     racing = Interfering(interferences)
     app = Processing(workflows=workflows(), deadlines=racing, clock=j.clock)  # type: ignore[arg-type]
     app.apply_intake_event(j.received)
-    app.assign_handler(j.id, **j.by(LEAD), handler_id="cv.1", department="Tư pháp")
-    racing.interfere = lambda: app.assign_handler(j.id, **j.by(LEAD), handler_id="cv.2", department="Tư pháp")
+    app.assign_handler(j.id, **j.by(j.lead), handler_id="cv.1", department="Tư pháp")
+    racing.interfere = lambda: app.assign_handler(
+        j.id, **j.by(j.lead), handler_id="cv.2", department="Tư pháp"
+    )
     j.clock.set(t("2026-03-02 10:00"))
     if interferences < 3:
         recorded = app.complete_step(

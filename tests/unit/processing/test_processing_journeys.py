@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from processing_kit import LEAD, MISSING_ITEM, SPECIALIST, Journey, document, t
+from processing_kit import MISSING_ITEM, Journey, document, t
 
 from contracts import processing as public
 from contracts.enums import (
@@ -35,8 +35,8 @@ APPRAISAL, REVIEW, SIGNING = StepKind.APPRAISAL, StepKind.REVIEW, StepKind.SIGNI
 
 def through_signing(j: Journey, appraisal: str, review: str, signing: str) -> None:
     j.complete(appraisal, APPRAISAL)
-    j.complete(review, REVIEW, actor=LEAD)
-    j.complete(signing, SIGNING, actor=LEAD)
+    j.complete(review, REVIEW, actor=j.lead)
+    j.complete(signing, SIGNING, actor=j.lead)
 
 
 def test_simple_approval_on_time() -> None:
@@ -54,8 +54,8 @@ def test_simple_approval_on_time() -> None:
     j.complete("2026-04-28 14:00", APPRAISAL)
     # REVIEW 0.5 WD from Tue 14:00: 14:00–17:00 3 h, Wed 07:30 + 1 h → Wed 29/4 08:30.
     assert j.case.current.due_at == t("2026-04-29 08:30")
-    j.complete("2026-04-29 09:00", REVIEW, actor=LEAD)  # half an hour late for its step
-    j.complete("2026-04-29 10:00", SIGNING, actor=LEAD)
+    j.complete("2026-04-29 09:00", REVIEW, actor=j.lead)  # half an hour late for its step
+    j.complete("2026-04-29 10:00", SIGNING, actor=j.lead)
     recorded = j.issue("2026-05-04 16:00")
 
     case = j.case
@@ -114,8 +114,8 @@ def test_supplement_with_restart_counts_the_limit_again_from_the_complete_dossie
     assert accepted.new_due_at == t("2026-03-13 14:00") and accepted.waited == timedelta(days=7, hours=5)
 
     j.complete("2026-03-11 10:00", APPRAISAL)
-    j.complete("2026-03-11 15:00", REVIEW, actor=LEAD)
-    j.complete("2026-03-12 09:00", SIGNING, actor=LEAD)
+    j.complete("2026-03-11 15:00", REVIEW, actor=j.lead)
+    j.complete("2026-03-12 09:00", SIGNING, actor=j.lead)
     j.issue("2026-03-12 10:00")
     # Late against the slip's promise, on time against the restarted limit: the law's restart applies.
     decision = j.case.decision
@@ -160,7 +160,7 @@ def test_apology_then_result_after_the_new_date() -> None:
     j.assign("2026-04-28 10:30")
     recorded = j.at("2026-04-29 15:00").app.issue_apology(
         j.id,
-        **j.by(LEAD),
+        **j.by(j.lead),
         reason="Chờ xác minh nơi cư trú",
         new_due_at=t("2026-05-08 17:00"),
         letter_no="04/XL",
@@ -190,7 +190,7 @@ def test_an_apology_after_the_last_working_day_is_flagged_or_refused_by_policy()
     # Latest apology Mon 4/5/2026 10:00 (see above); at 10:30 it is half an hour late.
     j = Journey("1.004200", "2026-04-28 10:00")
     recorded = j.at("2026-05-04 10:30").app.issue_apology(
-        j.id, **j.by(LEAD), reason="Quá tải", new_due_at=t("2026-05-07 17:00")
+        j.id, **j.by(j.lead), reason="Quá tải", new_due_at=t("2026-05-07 17:00")
     )
     assert [notice.code for notice in recorded.notices] == ["APOLOGY_LATE"]
     assert j.case.apology_late
@@ -201,13 +201,15 @@ def test_an_apology_after_the_last_working_day_is_flagged_or_refused_by_policy()
     before = strict.event_count()
     with pytest.raises(ProcessingRuleViolation) as refused:
         strict.at("2026-05-04 10:30").app.issue_apology(
-            strict.id, **strict.by(LEAD), reason="Quá tải", new_due_at=t("2026-05-07 17:00")
+            strict.id, **strict.by(strict.lead), reason="Quá tải", new_due_at=t("2026-05-07 17:00")
         )
     assert refused.value.rule == "APOLOGY_LATE" and strict.event_count() == before
     # At exactly the last moment it is in time.
     assert (
         strict.at("2026-05-04 10:00")
-        .app.issue_apology(strict.id, **strict.by(LEAD), reason="Quá tải", new_due_at=t("2026-05-07 17:00"))
+        .app.issue_apology(
+            strict.id, **strict.by(strict.lead), reason="Quá tải", new_due_at=t("2026-05-07 17:00")
+        )
         .notices
         == ()
     )
@@ -222,7 +224,9 @@ def test_three_agency_parallel_flow_waits_for_every_partner() -> None:
     assert case.effective_due_at == t("2026-03-19 09:00")
     assert [stage.kind for stage in case.stages] == [APPRAISAL]  # partners are not in the lead's sequence
     j.assign("2026-03-02 10:00")
-    handed = j.at("2026-03-02 10:30").app.hand_off_to_partners(j.id, **j.by(LEAD), transfer_slip_no="PCXL-07")
+    handed = j.at("2026-03-02 10:30").app.hand_off_to_partners(
+        j.id, **j.by(j.lead), transfer_slip_no="PCXL-07"
+    )
     assert handed.events == ("HandedOff", "HandedOff")
     handoffs = [e for e in j.published() if isinstance(e, public.InterAgencyHandoff)]
     # Each partner has 5 WD on its slip: Mon 2/3 10:30 + 40 h = Mon 9/3 10:30.
@@ -236,7 +240,7 @@ def test_three_agency_parallel_flow_waits_for_every_partner() -> None:
     j.complete("2026-03-04 16:00", APPRAISAL)
     j.at("2026-03-06 10:00").app.complete_partner_task(
         j.id,
-        **j.by(SPECIALIST),
+        **j.by(),
         agency_code="H44.15",
         outcome=StepOutcome.SATISFACTORY,
         partial_result_refs=["dms://anninh.pdf"],
@@ -246,7 +250,7 @@ def test_three_agency_parallel_flow_waits_for_every_partner() -> None:
     assert waiting.value.rule == "LEAD_DECIDES_BEFORE_PARTNERS" and "H44.100.VHXH" in waiting.value.message_en
 
     j.at("2026-03-10 11:00").app.complete_partner_task(
-        j.id, **j.by(SPECIALIST), agency_code="H44.100.VHXH", outcome=StepOutcome.SATISFACTORY
+        j.id, **j.by(), agency_code="H44.100.VHXH", outcome=StepOutcome.SATISFACTORY
     )
     j.issue("2026-03-11 09:00")
     case = j.case
@@ -272,21 +276,21 @@ def test_three_in_one_birth_group_online() -> None:
     assert case.current.due_at == t("2026-03-03 17:00")
 
     j.assign("2026-03-03 07:45")
-    j.at("2026-03-03 08:00").app.hand_off_to_partners(j.id, **j.by(LEAD))
+    j.at("2026-03-03 08:00").app.hand_off_to_partners(j.id, **j.by(j.lead))
     # Each partner gets 1 WD from Tue 08:00 → Wed 4/3 08:00.
     assert {task.due_at for task in j.case.partner_tasks.values()} == {t("2026-03-04 08:00")}
     j.complete("2026-03-03 10:00", APPRAISAL)
     j.at("2026-03-03 15:00").app.complete_partner_task(
-        j.id, **j.by(SPECIALIST), agency_code="H44.15", outcome=StepOutcome.SATISFACTORY
+        j.id, **j.by(), agency_code="H44.15", outcome=StepOutcome.SATISFACTORY
     )
     j.at("2026-03-04 09:00").app.complete_partner_task(
-        j.id, **j.by(SPECIALIST), agency_code="H44.16", outcome=StepOutcome.SATISFACTORY
+        j.id, **j.by(), agency_code="H44.16", outcome=StepOutcome.SATISFACTORY
     )
     j.at("2026-03-04 10:00")
     birth_certificate = document("KQ-KS", signed_at=t("2026-03-04 09:50"))
     recorded = j.app.issue_result(
         j.id,
-        **j.by(LEAD),
+        **j.by(j.lead),
         documents=[birth_certificate, document("KQ-BHYT", signed_at=t("2026-03-04 09:55"))],
         e_result=True,
         digitised=[
@@ -311,10 +315,10 @@ def test_three_in_one_on_paper_goes_agency_after_agency() -> None:
     assert [stage.partner for stage in j.case.stages] == [False, True, True]
     j.assign("2026-03-02 09:30")
     j.complete("2026-03-02 14:00", APPRAISAL)
-    j.at("2026-03-02 14:30").app.hand_off_to_partners(j.id, **j.by(LEAD), transfer_slip_no="PC-01")
+    j.at("2026-03-02 14:30").app.hand_off_to_partners(j.id, **j.by(j.lead), transfer_slip_no="PC-01")
     j.at("2026-03-03 10:00").app.complete_partner_task(
         j.id,
-        **j.by(SPECIALIST),
+        **j.by(),
         agency_code="H44.15",
         outcome=StepOutcome.SATISFACTORY,
         partial_result_refs=["dms://h44.15/thuong-tru.pdf"],
@@ -332,7 +336,7 @@ def test_three_in_one_on_paper_goes_agency_after_agency() -> None:
         j.issue("2026-03-03 11:00")
     assert early.value.rule == "LEAD_DECIDES_BEFORE_PARTNERS"
     j.at("2026-03-03 16:00").app.complete_partner_task(
-        j.id, **j.by(SPECIALIST), agency_code="H44.16", outcome=StepOutcome.SATISFACTORY
+        j.id, **j.by(), agency_code="H44.16", outcome=StepOutcome.SATISFACTORY
     )
     assert j.case.steps_done
     j.issue("2026-03-04 08:00")
@@ -392,8 +396,8 @@ def test_financial_obligation_then_payment_then_result() -> None:
         "2026-03-18 11:30"
     )
 
-    j.complete("2026-03-09 09:00", REVIEW, actor=LEAD)
-    j.complete("2026-03-09 15:00", SIGNING, actor=LEAD)
+    j.complete("2026-03-09 09:00", REVIEW, actor=j.lead)
+    j.complete("2026-03-09 15:00", SIGNING, actor=j.lead)
     j.issue("2026-03-10 09:00", electronic=False)
     assert j.case.state is CaseState.RESULT_READY
     assert j.published_types()[-5:] == [
@@ -437,7 +441,7 @@ def test_rejection_within_the_limit_and_a_late_one_flagged_or_refused() -> None:
     j.complete("2026-03-03 10:00", APPRAISAL, outcome=StepOutcome.UNSATISFACTORY)
     recorded = j.at("2026-03-03 14:00").app.reject(
         j.id,
-        **j.by(LEAD),
+        **j.by(j.lead),
         reasons="Không đủ điều kiện",
         legal_basis="Luật Hộ tịch 2014 Điều 22",
         notice_no="TC-01",
@@ -453,7 +457,11 @@ def test_rejection_within_the_limit_and_a_late_one_flagged_or_refused() -> None:
     late.assign("2026-03-02 08:30")
     late.complete("2026-03-04 10:00", APPRAISAL, outcome=StepOutcome.UNSATISFACTORY)
     recorded = late.at("2026-03-05 09:00").app.reject(
-        late.id, **late.by(LEAD), reasons="Không đủ điều kiện", legal_basis="Luật Hộ tịch", notice_no="TC-02"
+        late.id,
+        **late.by(late.lead),
+        reasons="Không đủ điều kiện",
+        legal_basis="Luật Hộ tịch",
+        notice_no="TC-02",
     )
     assert [notice.code for notice in recorded.notices] == ["REJECTION_LATE"]
     decision = late.case.decision
@@ -466,7 +474,11 @@ def test_rejection_within_the_limit_and_a_late_one_flagged_or_refused() -> None:
     strict.complete("2026-03-04 10:00", APPRAISAL, outcome=StepOutcome.UNSATISFACTORY)
     with pytest.raises(ProcessingRuleViolation) as refused:
         strict.at("2026-03-05 09:00").app.reject(
-            strict.id, **strict.by(LEAD), reasons="Không đủ", legal_basis="Luật Hộ tịch", notice_no="TC-03"
+            strict.id,
+            **strict.by(strict.lead),
+            reasons="Không đủ",
+            legal_basis="Luật Hộ tịch",
+            notice_no="TC-03",
         )
     assert refused.value.rule == "REJECTION_LATE"
 
@@ -482,7 +494,7 @@ def test_stop_after_withdrawal() -> None:
     assert pending.value.rule == "WITHDRAWAL_PENDING"
 
     j.at("2026-04-29 10:00").app.stop(
-        j.id, **j.by(LEAD), cause=StopCause.APPLICANT_WITHDRAWAL, notice_no="05/TB-DXL"
+        j.id, **j.by(j.lead), cause=StopCause.APPLICANT_WITHDRAWAL, notice_no="05/TB-DXL"
     )
     case = j.case
     assert case.state is CaseState.STOPPED
@@ -497,7 +509,7 @@ def test_stop_when_the_supplement_never_came() -> None:
     j.at("2026-03-03 09:00").app.request_supplement(j.id, **j.by(), reasons="Thiếu", items=[MISSING_ITEM])
     j.at("2026-04-03 09:00").app.stop(
         j.id,
-        **j.by(LEAD),
+        **j.by(j.lead),
         cause=StopCause.SUPPLEMENT_TIMEOUT,
         notice_no="05/TB-QH",
         reason="Quá thời hạn bổ sung",
@@ -621,7 +633,7 @@ def test_sent_back_returns_to_the_previous_step_and_verification_consultation_ar
     )
     j.complete("2026-03-04 10:30", StepKind.CONSULTATION)
     j.complete("2026-03-04 14:00", APPRAISAL)
-    j.complete("2026-03-04 16:00", REVIEW, outcome=StepOutcome.SENT_BACK, actor=LEAD)
+    j.complete("2026-03-04 16:00", REVIEW, outcome=StepOutcome.SENT_BACK, actor=j.lead)
     stage = j.case.current_stage
     assert stage is not None and stage.kind is APPRAISAL
     assert [row.step for row in j.case.control_sheet] == [

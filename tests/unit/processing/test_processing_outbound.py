@@ -7,7 +7,7 @@ import functools
 import inspect
 from datetime import UTC, datetime
 
-from processing_kit import LEAD, MISSING_ITEM, SPECIALIST, Journey, document, t
+from processing_kit import MISSING_ITEM, Journey, document, t
 
 from contracts import codec
 from contracts import processing as public
@@ -75,7 +75,7 @@ def land_dossier() -> Journey:
     )
     j.at("2026-03-09 11:00").app.resume_clock(j.id, **j.by(), pause_id="GD-1")
     j.at("2026-03-09 14:00").app.issue_apology(
-        j.id, **j.by(LEAD), reason="Chờ giám định", new_due_at=t("2026-03-31 17:00"), letter_no="04/XL-VPĐK"
+        j.id, **j.by(j.lead), reason="Chờ giám định", new_due_at=t("2026-03-31 17:00"), letter_no="04/XL-VPĐK"
     )
     j.at("2026-03-10 09:00").app.request_financial_obligation(
         j.id,
@@ -87,11 +87,11 @@ def land_dossier() -> Journey:
     )
     j.clock.set(t("2026-03-11 15:00"))
     j.deliver(j.desk.payment(t("2026-03-11 15:00"), 24_000_000, obligation_id="NVTC-H4417-0001"))
-    j.complete("2026-03-12 09:00", REVIEW, actor=LEAD)
-    j.complete("2026-03-12 14:00", SIGNING, actor=LEAD)
+    j.complete("2026-03-12 09:00", REVIEW, actor=j.lead)
+    j.complete("2026-03-12 14:00", SIGNING, actor=j.lead)
     j.at("2026-03-13 09:00").app.issue_result(
         j.id,
-        **j.by(LEAD),
+        **j.by(j.lead),
         documents=[document("KQ-GCN", signed_at=t("2026-03-13 08:30"))],
         e_result=True,
         digitised=[Digitisation("KQ-GCN", "dms://h44.06.01/KQ-GCN-scan.pdf", "ef" * 32, True, "VPĐKĐĐ tỉnh")],
@@ -106,24 +106,24 @@ def paper_three_in_one_rejected() -> Journey:
     j = Journey("1.004884", "2026-03-02 09:00", name="3in1")
     j.assign("2026-03-02 09:10")
     j.complete("2026-03-02 10:00", APPRAISAL)
-    j.at("2026-03-02 10:30").app.hand_off_to_partners(j.id, **j.by(LEAD), transfer_slip_no="PC-01")
+    j.at("2026-03-02 10:30").app.hand_off_to_partners(j.id, **j.by(j.lead), transfer_slip_no="PC-01")
     j.at("2026-03-02 14:00").app.complete_partner_task(
         j.id,
-        **j.by(SPECIALIST),
+        **j.by(),
         agency_code="H44.15",
         outcome=StepOutcome.SATISFACTORY,
         partial_result_refs=["dms://ct.pdf"],
     )
     j.at("2026-03-02 16:00").app.complete_partner_task(
         j.id,
-        **j.by(SPECIALIST),
+        **j.by(),
         agency_code="H44.16",
         outcome=StepOutcome.UNSATISFACTORY,
         note="Sai mã số BHXH",
     )
     j.at("2026-03-03 09:00").app.reject(
         j.id,
-        **j.by(LEAD),
+        **j.by(j.lead),
         reasons="Thông tin không khớp CSDL",
         legal_basis="NĐ 63/2024 Điều 7",
         notice_no="TC-07",
@@ -136,7 +136,7 @@ def withdrawn_and_stopped() -> Journey:
     j.clock.set(t("2026-03-02 10:00"))
     j.deliver(j.desk.withdrawal(t("2026-03-02 10:00")))
     j.at("2026-03-02 11:00").app.stop(
-        j.id, **j.by(LEAD), cause=StopCause.APPLICANT_WITHDRAWAL, notice_no="05/TB"
+        j.id, **j.by(j.lead), cause=StopCause.APPLICANT_WITHDRAWAL, notice_no="05/TB"
     )
     return j
 

@@ -9,9 +9,7 @@ from uuid import uuid4
 
 import pytest
 from processing_kit import (
-    LEAD,
     MISSING_ITEM,
-    SPECIALIST,
     Journey,
     deadlines,
     document,
@@ -66,8 +64,8 @@ def simple(name: str = "") -> Journey:
 
 def all_steps_done(j: Journey) -> Journey:
     j.complete("2026-03-02 10:00", APPRAISAL)
-    j.complete("2026-03-02 14:00", REVIEW, actor=LEAD)
-    j.complete("2026-03-02 15:00", SIGNING, actor=LEAD)
+    j.complete("2026-03-02 14:00", REVIEW, actor=j.lead)
+    j.complete("2026-03-02 15:00", SIGNING, actor=j.lead)
     return j
 
 
@@ -79,14 +77,14 @@ def approved(j: Journey) -> Journey:
 def rejected(j: Journey) -> Journey:
     j.complete("2026-03-02 10:00", APPRAISAL, outcome=StepOutcome.UNSATISFACTORY)
     j.at("2026-03-02 11:00").app.reject(
-        j.id, **j.by(LEAD), reasons="Không đủ", legal_basis="Luật", notice_no="TC"
+        j.id, **j.by(j.lead), reasons="Không đủ", legal_basis="Luật", notice_no="TC"
     )
     return j
 
 
 def stopped(j: Journey) -> Journey:
     j.at("2026-03-02 09:00").app.stop(
-        j.id, **j.by(LEAD), cause=StopCause.LEGAL_GROUND, notice_no="05/TB", reason="Có quyết định thu hồi"
+        j.id, **j.by(j.lead), cause=StopCause.LEGAL_GROUND, notice_no="05/TB", reason="Có quyết định thu hồi"
     )
     return j
 
@@ -139,7 +137,7 @@ def three_in_one(channel: Channel = Channel.ONLINE) -> Journey:
 
 
 def apology(j: Journey, new_due: str = "2026-03-09 17:00", at: str = "2026-03-03 09:00") -> Attempt:
-    return lambda: j.at(at).app.issue_apology(j.id, **j.by(LEAD), reason="Chậm", new_due_at=t(new_due))
+    return lambda: j.at(at).app.issue_apology(j.id, **j.by(j.lead), reason="Chậm", new_due_at=t(new_due))
 
 
 def supplement(j: Journey, at: str = "2026-03-03 09:00", **extra: object) -> Attempt:
@@ -154,7 +152,7 @@ def result(j: Journey, at: str = "2026-03-03 10:00") -> Attempt:
 
 def reject(j: Journey, at: str = "2026-03-03 10:00") -> Attempt:
     return lambda: j.at(at).app.reject(
-        j.id, **j.by(LEAD), reasons="Không đủ", legal_basis="Luật", notice_no="TC-9"
+        j.id, **j.by(j.lead), reasons="Không đủ", legal_basis="Luật", notice_no="TC-9"
     )
 
 
@@ -164,7 +162,7 @@ def step(j: Journey, kind: StepKind = APPRAISAL, at: str = "2026-03-03 10:00") -
 
 def stop(j: Journey, cause: StopCause, reason: str | None = None) -> Attempt:
     return lambda: j.at("2026-03-03 10:00").app.stop(
-        j.id, **j.by(LEAD), cause=cause, notice_no="05/TB", reason=reason
+        j.id, **j.by(j.lead), cause=cause, notice_no="05/TB", reason=reason
     )
 
 
@@ -190,12 +188,12 @@ def inbound(j: Journey, make: Callable[[Journey], object]) -> Attempt:
 
 
 def hand_off(j: Journey, at: str = "2026-03-02 10:00") -> Attempt:
-    return lambda: j.at(at).app.hand_off_to_partners(j.id, **j.by(LEAD))
+    return lambda: j.at(at).app.hand_off_to_partners(j.id, **j.by(j.lead))
 
 
 def partner_done(j: Journey, agency: str, outcome: StepOutcome = StepOutcome.SATISFACTORY) -> Attempt:
     return lambda: j.at("2026-03-02 15:00").app.complete_partner_task(
-        j.id, **j.by(SPECIALIST), agency_code=agency, outcome=outcome
+        j.id, **j.by(), agency_code=agency, outcome=outcome
     )
 
 
@@ -512,7 +510,7 @@ def supplement_request_after_withdrawal_request() -> tuple[Journey, Attempt]:
 def assignment_after_the_result() -> tuple[Journey, Attempt]:
     j = approved(simple())
     return j, lambda: j.at("2026-03-03 09:00").app.assign_handler(
-        j.id, **j.by(LEAD), handler_id="cv.h44100.khac", department="Tư pháp"
+        j.id, **j.by(j.lead), handler_id="cv.h44100.khac", department="Tư pháp"
     )
 
 
@@ -659,14 +657,14 @@ def electronic_result_without_a_file() -> tuple[Journey, Attempt]:
     j = all_steps_done(simple())
     paper = document(signed_at=t("2026-03-02 15:00"), electronic=False)
     return j, lambda: j.at("2026-03-02 16:00").app.issue_result(
-        j.id, **j.by(LEAD), documents=[paper], e_result=True
+        j.id, **j.by(j.lead), documents=[paper], e_result=True
     )
 
 
 @scenario("CONTRACT_INVALID", 422)
 def handler_id_the_public_contract_refuses() -> tuple[Journey, Attempt]:
     j = simple()
-    return j, lambda: j.app.assign_handler(j.id, **j.by(LEAD), handler_id="cv h44100", department="Tư pháp")
+    return j, lambda: j.app.assign_handler(j.id, **j.by(j.lead), handler_id="cv h44100", department="Tư pháp")
 
 
 @scenario("CONTRACT_INVALID", 422)
@@ -675,7 +673,7 @@ def result_followed_by_a_scan_with_a_bad_hash() -> tuple[Journey, Attempt]:
     scan = Digitisation("KQ", "dms://h44.100/scan.pdf", "not-a-sha256", False)
     paper = document(signed_at=t("2026-03-02 15:00"), electronic=False)
     return j, lambda: j.at("2026-03-02 16:00").app.issue_result(
-        j.id, **j.by(LEAD), documents=[paper], e_result=False, digitised=[scan]
+        j.id, **j.by(j.lead), documents=[paper], e_result=False, digitised=[scan]
     )
 
 
@@ -746,7 +744,7 @@ def test_processing_events_before_the_dossier_was_received_are_not_found() -> No
     j = simple()
     unknown = uuid4()
     with pytest.raises(NotFound) as missing:
-        j.app.assign_handler(unknown, **j.by(LEAD), handler_id="x", department="y")
+        j.app.assign_handler(unknown, **j.by(j.lead), handler_id="x", department="y")
     assert missing.value.not_found
     stranger = j.desk.supplement_submitted(t("2026-03-02 10:00")).model_copy(update={"dossier_id": unknown})
     before = j.event_count()
@@ -769,7 +767,7 @@ def test_the_due_time_moves_only_through_the_rules_of_the_ledger() -> None:
     )
     j.at("2026-03-05 10:00").app.resume_clock(j.id, **j.by(), pause_id="TD-1")
     j.at("2026-03-05 11:00").app.issue_apology(
-        j.id, **j.by(LEAD), reason="Chậm", new_due_at=t("2026-03-31 17:00")
+        j.id, **j.by(j.lead), reason="Chậm", new_due_at=t("2026-03-31 17:00")
     )
     j.clock.set(t("2026-03-05 14:00"))
     j.deliver(
@@ -778,8 +776,8 @@ def test_the_due_time_moves_only_through_the_rules_of_the_ledger() -> None:
     obligation(j, at="2026-03-06 09:00")
     j.clock.set(t("2026-03-09 09:00"))
     j.deliver(j.desk.payment(t("2026-03-09 09:00"), 100_000, obligation_id="NVTC-1"))
-    j.complete("2026-03-09 10:00", REVIEW, actor=LEAD)
-    j.complete("2026-03-09 11:00", SIGNING, actor=LEAD)
+    j.complete("2026-03-09 10:00", REVIEW, actor=j.lead)
+    j.complete("2026-03-09 11:00", SIGNING, actor=j.lead)
     j.issue("2026-03-09 14:00")
 
     replayed = None
@@ -839,14 +837,14 @@ def test_other_refusals() -> None:
         refusal(
             j,
             lambda: j.app.stop(
-                j.id, **j.by(LEAD), cause=StopCause.LEGAL_GROUND, notice_no=" ", reason="Lý do"
+                j.id, **j.by(j.lead), cause=StopCause.LEGAL_GROUND, notice_no=" ", reason="Lý do"
             ),
         ).status
         == 422
     )
     j.complete("2026-03-02 14:00", APPRAISAL)
     violation = refusal(
-        j, lambda: j.app.reject(j.id, **j.by(LEAD), reasons=" ", legal_basis="Luật", notice_no="TC")
+        j, lambda: j.app.reject(j.id, **j.by(j.lead), reasons=" ", legal_basis="Luật", notice_no="TC")
     )
     assert violation.rule == "REJECTION_INCOMPLETE" and violation.status == 422
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from processing_kit import COMMUNE, LEAD, SPECIALIST, Journey, deadlines, document, reference, t, workflows
+from processing_kit import COMMUNE, Journey, deadlines, document, reference, t, workflows
 
 from contracts import codec
 from contracts.enums import (
@@ -56,7 +56,7 @@ def test_every_catalogue_procedure_runs_from_receipt_to_its_result(code: str, ch
 
     def act() -> dict[str, object]:
         j.clock.advance(timedelta(hours=1))
-        return j.by(SPECIALIST)
+        return j.by()
 
     if case.inter_agency_mode is InterAgencyMode.PARALLEL:
         app.hand_off_to_partners(j.id, **act())  # type: ignore[arg-type]
@@ -73,7 +73,7 @@ def test_every_catalogue_procedure_runs_from_receipt_to_its_result(code: str, ch
         else:
             app.complete_step(j.id, **act(), step=stage.kind, outcome=StepOutcome.SATISFACTORY)  # type: ignore[arg-type]
     j.clock.advance(timedelta(hours=1))
-    app.issue_result(j.id, **j.by(LEAD), documents=[document(signed_at=j.clock.now())], e_result=True)
+    app.issue_result(j.id, **j.by(j.lead), documents=[document(signed_at=j.clock.now())], e_result=True)
     assert j.case.state is CaseState.RESULT_READY
     for event in j.published():
         record = codec.encode(event)
