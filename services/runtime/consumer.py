@@ -193,8 +193,10 @@ class InboxConsumer:
         return self._conn
 
     def _stored_positions(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
-        conn = self._connection()
-        with conn.transaction():
+        # A connection of its own: the rebalance listener runs on the coordinator's task, possibly while a
+        # batch is being applied in another thread on the consumer's connection (psycopg connections are
+        # not for two threads at once: that surfaced as OutOfOrderTransactionNesting and a stalled seek).
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
             return self.inbox.stored_positions(conn, partitions)
 
     def _apply(self, batch: Sequence[Delivered], positions: dict[TopicPartition, int]) -> int:
