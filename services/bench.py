@@ -1,14 +1,17 @@
 """`make bench`: throughput of the delivery machinery as ratios against raw baselines taken in the same run.
 
-    python -m services.bench [--events 20000] [--dossiers 2000]
+    python -m services.bench [--events 20000] [--dossiers 2000] [--replay-events 200000]
+                             [--latency-rate 0] [--latency-seconds 20]
 
 Measured, in one run, on the real broker and server:
 - relay: events/s from an eventsourcing notification log to Kafka (read, deserialise, map to the public
   contract, encode, send with an idempotent producer, wait for acks, record the position) against a raw
   aiokafka idempotent producer sending the very same pre-encoded records;
 - consumer: events/s through the inbox consumer (decode, validate, inbox + effect + positions in one
-  transaction per batch, commit offsets) against a raw aiokafka consumer reading the same topic.
-Each run uses its own PostgreSQL schema and topic namespace and drops the schema afterwards. Figures are
+  transaction per batch, commit offsets) against a raw aiokafka consumer reading the same topic;
+- intake: walk-in receipts through HTTP against raw eventsourcing saves (``services.bench_intake``);
+- replay and event-to-index latency of the read models (``services.bench_replay``, docs/adr/0375).
+Each run uses its own PostgreSQL schemas and topic namespaces and drops them afterwards. Figures are
 printed and written to .local/bench/. Nothing here is a test: the numbers are reported, never asserted.
 """
 
@@ -263,6 +266,8 @@ async def run(events: int, dossiers: int, consumer_batch: int) -> dict[str, Any]
     finally:
         with psycopg.connect(database.url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+        # Left behind, every run would keep ~90 partitions open on the shared broker.
+        await kafka.drop_namespace(bootstrap, namespace)
 
 
 def main() -> None:
@@ -274,6 +279,16 @@ def main() -> None:
     parser.add_argument("--consumer-batch", type=int, default=2_000)
     parser.add_argument("--intake-commands", type=int, default=300)
     parser.add_argument("--intake-concurrency", type=int, default=8)
+    parser.add_argument(
+        "--replay-events", type=int, default=200_000, help="sample events to replay (0: skip the read side)"
+    )
+    parser.add_argument(
+        "--latency-rate",
+        type=float,
+        default=0,
+        help="events/s produced while the projector runs live (0: a quarter of the measured replay rate)",
+    )
+    parser.add_argument("--latency-seconds", type=float, default=20, help="how long (0: skip latency)")
     args = parser.parse_args()
     result = asyncio.run(run(args.events, args.dossiers, args.consumer_batch))
     print()
@@ -299,6 +314,13 @@ def main() -> None:
         f"   ({intake['uvicorn_workers']} uvicorn worker, {intake['concurrency']} clients, "
         f"{intake['failures']} failed; raw = eventsourcing save() of a new 4-event aggregate pair)"
     )
+    if args.replay_events > 0:
+        print("\nread models: replay against a raw consumer, then event-to-index latency …", flush=True)
+        from services import bench_replay
+
+        read_side = asyncio.run(bench_replay.run(args.replay_events, args.latency_rate, args.latency_seconds))
+        result.update(read_side)
+        bench_replay.print_result(read_side)
     out = Path(".local/bench")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"

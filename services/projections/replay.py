@@ -7,23 +7,29 @@ name of version N+1), so that after the swap the projector resumes version N+1 f
 the rebuild stops at fixed offsets, its digest is a function of the log alone: a second rebuild over the same
 offsets (the ``twice`` check) must give the same digest, and so must the live version when its projector
 stands at the same positions. Only then is the registry swapped, in one transaction.
+
+The records are applied in knowledge-time order across partitions (``TimeMerge``), not partition by
+partition: a dossier's events come from six topics, and a rebuild that let one topic run ahead would make
+nearly every dossier refold from its journal when the other topics' earlier events arrive (docs/adr/0351).
+The order changes what is done, never the result; fetching the next batch overlaps applying the last.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from psycopg import sql
 
-from contracts.codec import DecodeError, decode
+from contracts.codec import H_RECORDEDAT, DecodeError, decode
 from projections.readmodels import Layout, ProjectorHandler, create_read_models, digest, drop_read_models
 from projections.registry import READ_MODELS, begin_build, live_version, record_digest, swap
 from services.projections import projector
@@ -103,6 +109,102 @@ async def log_bounds(
         await client.stop()
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_RECORDED_AT = H_RECORDEDAT.encode()
+
+
+def recorded_key(record: ConsumerRecord[bytes, bytes]) -> int:
+    """The record's knowledge time (``ce_recordedat``) in microseconds since the epoch, from the header alone;
+    -1 when it has none that parses (such a record is dead-lettered by the projector: order is moot)."""
+    for name, raw in record.headers or ():
+        if name == H_RECORDEDAT or name.lower() == H_RECORDEDAT:
+            try:
+                moment = datetime.fromisoformat(bytes(raw).decode())
+            except (ValueError, UnicodeDecodeError, TypeError):
+                return -1
+            if moment.utcoffset() is None:
+                return -1
+            return (moment - _EPOCH) // _MICROSECOND
+    return -1
+
+
+class TimeMerge:
+    """Fetched records of many partitions, handed out in knowledge-time order.
+
+    A partition's ``frontier`` is the latest knowledge time fetched from it. A record is handed out once it
+    is earlier than every open partition's frontier (nothing still unfetched can sort before it, when each
+    partition is in time order), and always after the records before it in its partition, so positions
+    only ever cover records handed out. Records of equal time are handed out together. A partition out of
+    time order only delays records (its frontier stays high), it never blocks: the partitions at the
+    lowest frontier are always fetched, whatever their buffers hold.
+    """
+
+    def __init__(self, start: dict[TopicPartition, int], end: dict[TopicPartition, int], low: int) -> None:
+        self.end = end
+        self.low = low
+        self.open = {tp for tp in end if start.get(tp, end[tp]) < end[tp]}
+        self.buffers: dict[TopicPartition, deque[tuple[int, ConsumerRecord[bytes, bytes]]]] = {
+            tp: deque() for tp in self.open
+        }
+        self.frontier: dict[TopicPartition, int] = {}
+
+    def add(self, tp: TopicPartition, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        if tp not in self.open:
+            return
+        buffer, end = self.buffers[tp], self.end[tp]
+        frontier = self.frontier.get(tp, -1)
+        for record in records:
+            if record.offset >= end:
+                break
+            key = recorded_key(record)
+            frontier = max(frontier, key)
+            buffer.append((key, record))
+        self.frontier[tp] = frontier
+        if records and records[-1].offset + 1 >= end:
+            self.open.discard(tp)
+
+    @property
+    def horizon(self) -> float:
+        """Records earlier than this can be handed out; an open partition not fetched yet holds all back."""
+        if not self.open:
+            return float("inf")
+        if any(tp not in self.frontier for tp in self.open):
+            return float("-inf")
+        return min(self.frontier[tp] for tp in self.open)
+
+    def hungry(self) -> list[TopicPartition]:
+        """Open partitions to fetch from: those at the horizon, and those whose buffer runs low."""
+        horizon = self.horizon
+        return sorted(
+            tp for tp in self.open if self.frontier.get(tp, -1) <= horizon or len(self.buffers[tp]) < self.low
+        )
+
+    @property
+    def done(self) -> bool:
+        return not self.open and not any(self.buffers.values())
+
+    def take(self, most: int) -> list[ConsumerRecord[bytes, bytes]]:
+        """Up to about ``most`` records below the horizon (a run of equal times is never split)."""
+        horizon = self.horizon
+        ready: list[int] = []
+        for buffer in self.buffers.values():
+            for key, _ in buffer:
+                if key >= horizon:
+                    break
+                ready.append(key)
+        if not ready:
+            return []
+        if len(ready) > most:
+            ready.sort()
+            horizon = ready[most - 1] + 1  # the run of records at that time goes along
+        out: list[ConsumerRecord[bytes, bytes]] = []
+        for buffer in self.buffers.values():
+            while buffer and buffer[0][0] < horizon:
+                out.append(buffer.popleft()[1])
+        return out
+
+
 async def replay_into(
     bootstrap: str,
     database_url: str,
@@ -121,50 +223,64 @@ async def replay_into(
     with psycopg.connect(database_url) as conn, conn.transaction():
         create_read_models(conn, layout)
         inbox.create(conn)
-    wanted = {tp for tp in end if start.get(tp, end[tp]) < end[tp]}
-    total = sum(end[tp] - start[tp] for tp in wanted)
+    merge = TimeMerge(start, end, low=batch_size)
+    total = sum(end[tp] - start[tp] for tp in merge.open)
     done = applied = skipped = 0
     if progress:
         progress(0, total)
-    if not wanted:
+    if not merge.open:
         return 0, 0
     client = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         isolation_level="read_committed",
-        max_poll_records=batch_size,
         fetch_max_bytes=16 * 1024 * 1024,
+        max_partition_fetch_bytes=4 * 1024 * 1024,
     )
     await client.start()
     conn = await asyncio.to_thread(psycopg.connect, database_url)
+    applying: asyncio.Task[int] | None = None
+    in_flight = 0
     try:
-        client.assign(sorted(wanted))
-        for tp in wanted:
+        client.assign(sorted(merge.open))
+        for tp in merge.open:
             client.seek(tp, start[tp])
-        remaining = set(wanted)
-        while remaining:
-            fetched = await client.getmany(*sorted(remaining), timeout_ms=500, max_records=batch_size)
+        while not merge.done:
+            hungry = merge.hungry()
+            if hungry:
+                fetched = await client.getmany(*hungry, timeout_ms=500, max_records=4 * batch_size)
+                for tp, records in fetched.items():
+                    merge.add(tp, records)
+            records = merge.take(batch_size)
+            if not records:
+                continue
             batch: list[Delivered] = []
             positions: dict[TopicPartition, int] = {}
-            for tp, records in fetched.items():
-                for record in records:
-                    if record.offset >= end[tp]:
-                        break
-                    done += 1
-                    positions[tp] = record.offset + 1
-                    try:
-                        event = decode(list(record.headers or ()), record.value or b"")
-                    except DecodeError:
-                        skipped += 1
-                        continue
-                    batch.append(Delivered(event, record.topic, record.partition, record.offset))
-                if positions.get(tp, 0) >= end[tp] or (records and records[-1].offset + 1 >= end[tp]):
-                    remaining.discard(tp)
-            if positions:
-                applied += await asyncio.to_thread(_apply, conn, inbox, handler, batch, positions)
+            for record in records:
+                positions[TopicPartition(record.topic, record.partition)] = record.offset + 1
+                try:
+                    event = decode(list(record.headers or ()), record.value or b"")
+                except DecodeError:
+                    skipped += 1
+                    continue
+                batch.append(Delivered(event, record.topic, record.partition, record.offset))
+            # One batch in flight: the next one is fetched and decoded while this one is written.
+            if applying is not None:
+                applied += await applying
+                done += in_flight
+                if progress:
+                    progress(done, total)
+            applying = asyncio.create_task(asyncio.to_thread(_apply, conn, inbox, handler, batch, positions))
+            in_flight = len(records)
+        if applying is not None:
+            applied += await applying
+            applying = None
+            done += in_flight
             if progress:
                 progress(done, total)
     finally:
+        if applying is not None and not applying.done():
+            await asyncio.wait({applying})  # the connection is closed only once its thread is done with it
         await client.stop()
         await asyncio.to_thread(conn.close)
     return applied, skipped
