@@ -189,10 +189,14 @@ class TimeMerge:
         horizon = self.horizon
         ready: list[int] = []
         for buffer in self.buffers.values():
+            # A record can go only after those before it in its partition: its time for the cut below is the
+            # latest time up to it, or a partition out of time order could set a cut nothing passes (a stall).
+            latest = -1
             for key, _ in buffer:
                 if key >= horizon:
                     break
-                ready.append(key)
+                latest = max(latest, key)
+                ready.append(latest)
         if not ready:
             return []
         if len(ready) > most:
@@ -203,6 +207,16 @@ class TimeMerge:
             while buffer and buffer[0][0] < horizon:
                 out.append(buffer.popleft()[1])
         return out
+
+
+def positions_after(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[TopicPartition, int]:
+    """Where each partition resumes once ``records`` (as ``TimeMerge.take`` hands them out, each partition in
+    offset order) are applied: one past its last record, counting records that do not decode (the rebuild
+    skips them, as the projector dead-letters them)."""
+    positions: dict[TopicPartition, int] = {}
+    for record in records:
+        positions[TopicPartition(record.topic, record.partition)] = record.offset + 1
+    return positions
 
 
 async def replay_into(
@@ -255,9 +269,8 @@ async def replay_into(
             if not records:
                 continue
             batch: list[Delivered] = []
-            positions: dict[TopicPartition, int] = {}
+            positions = positions_after(records)
             for record in records:
-                positions[TopicPartition(record.topic, record.partition)] = record.offset + 1
                 try:
                     event = decode(list(record.headers or ()), record.value or b"")
                 except DecodeError:

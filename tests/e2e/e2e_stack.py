@@ -63,6 +63,9 @@ class Stack:
         }
 
     def start(self, name: str) -> str:
+        running = self.processes.get(name)
+        # A second start would orphan the first process (the stack stops only what it holds).
+        assert running is None or running.poll() is not None, f"{name} is already running in this stack"
         deployable = by_name(name)
         port = free_port()
         logs = REPO / ".local" / "logs" / "tests"

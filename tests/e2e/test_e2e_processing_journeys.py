@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
 from e2e_stack import Stack, auth
+from kafka_kit import publish_sync, read_events_sync
 from waiting import wait_until
 
-from contracts.codec import decode, encode
 from contracts.enums import ActorKind, FeeKind, PaymentMethod, Producer
 from contracts.envelope import Actor, PublicEvent
 from contracts.identity import public_event_id
@@ -209,38 +208,13 @@ def all_steps(ps: Stack, d: str, day: str) -> None:
 # --- Kafka --------------------------------------------------------------------------------------------
 
 
-async def _read(bootstrap: str, topic: str) -> list[PublicEvent]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    tps = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    await consumer.start()
-    try:
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end = await consumer.end_offsets(tps)
-        out: list[PublicEvent] = []
-        while any([await consumer.position(tp) < end[tp] for tp in tps]):
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                out.extend(decode(list(r.headers), r.value or b"") for r in records)  # raises if invalid
-        return out
-    finally:
-        await consumer.stop()
-
-
 def published(ps: Stack, dossier_id: str, count: int) -> list[PublicEvent]:
     """The dossier's events on processing.dossiers.v1, once at least ``count`` have arrived."""
     topic = ps.namespace + PROCESSING_DOSSIERS
     mine: list[PublicEvent] = []
 
     def arrived() -> bool:
-        mine[:] = [
-            e for e in asyncio.run(_read(ps.kafka_bootstrap, topic)) if str(e.dossier_id) == dossier_id
-        ]
+        mine[:] = [e for e in read_events_sync(ps.kafka_bootstrap, topic) if str(e.dossier_id) == dossier_id]
         return len(mine) >= count
 
     wait_until(arrived, 60, f"{count} processing events of {dossier_id} on Kafka")
@@ -260,18 +234,8 @@ def api_kinds(ps: Stack, dossier_id: str) -> list[str]:
 
 
 def publish(ps: Stack, event: PublicEvent) -> None:
-    async def send() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=ps.kafka_bootstrap)
-        await producer.start()
-        try:
-            record = encode(event)
-            await producer.send_and_wait(
-                ps.namespace + record.topic, record.value, key=record.key, headers=record.headers
-            )
-        finally:
-            await producer.stop()
-
-    asyncio.run(send())
+    # The running deployables declared the namespace's topics already.
+    publish_sync(ps.kafka_bootstrap, ps.namespace, [event], declare=False)
 
 
 def supplement_at_desk(ps: Stack, dossier_id: str, when: str) -> None:
@@ -833,7 +797,7 @@ def test_inbound_events_a_rule_refuses_are_dead_lettered_with_the_rule_and_write
     before = events_of(ps, d)
     received = next(
         e
-        for e in asyncio.run(_read(ps.kafka_bootstrap, ps.namespace + INTAKE_DOSSIERS))
+        for e in read_events_sync(ps.kafka_bootstrap, ps.namespace + INTAKE_DOSSIERS)
         if str(e.dossier_id) == d and e.event_type.endswith("dossier-received.v1")
     )
     again_id = public_event_id(Producer.INTAKE, uuid.UUID(d), 90, received.occurred_at)

@@ -1,6 +1,7 @@
 """Reference data published on the real broker: once per data set, decodable, and enough for the projector.
 
-Each test has its own topic namespace and PostgreSQL schema, so runs never see each other or a demo.
+Each test has its own topic namespace and PostgreSQL schema, so runs never see each other or a demo; both are
+dropped afterwards (the broker keeps files open for every partition left behind).
 """
 
 from __future__ import annotations
@@ -8,19 +9,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from functools import cache
 
 import psycopg
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from kafka_kit import drop, read_events
 from psycopg import sql
 from waiting import wait_until_async
 
-from contracts.codec import decode
-from contracts.envelope import PublicEvent
 from contracts.reference import ProcedureAnnounced, UnitDissolved, UnitEstablished
 from contracts.topic_names import REFERENCE_CALENDARS, REFERENCE_PROCEDURES, REFERENCE_UNITS
 from intake.reference import load_reference_data
@@ -45,34 +43,10 @@ def publication() -> Publication:
 
 
 @pytest.fixture
-def namespace() -> str:
-    return f"t{uuid.uuid4().hex[:10]}."
-
-
-async def everything_in(bootstrap: str, topic: str) -> list[PublicEvent]:
-    """Every message in ``topic`` now, decoded, partition by partition in offset order."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        found: dict[int, list[PublicEvent]] = {tp.partition: [] for tp in partitions}
-        while any([await consumer.position(tp) < end[tp] for tp in partitions]):
-            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
-                for r in records:
-                    if r.offset < end[tp]:
-                        found[tp.partition].append(decode(r.headers, r.value or b""))
-        return [event for p in sorted(found) for event in found[p]]
-    finally:
-        await consumer.stop()
+async def namespace(kafka_bootstrap: str) -> AsyncIterator[str]:
+    name = f"t{uuid.uuid4().hex[:10]}."
+    yield name
+    await drop(kafka_bootstrap, name)
 
 
 async def publish(bootstrap: str, database_url: str, schema: str, namespace: str) -> str:
@@ -93,7 +67,7 @@ async def test_publishing_twice_sends_once_and_every_message_decodes(
     assert await publish(kafka_bootstrap, database_url, pg_schema, namespace) == "sent"
     assert await publish(kafka_bootstrap, database_url, pg_schema, namespace) == "already-published"
 
-    received = {topic: await everything_in(kafka_bootstrap, namespace + topic) for topic in TOPICS}
+    received = {topic: await read_events(kafka_bootstrap, namespace + topic) for topic in TOPICS}
     expected = publication().events
     assert {t: len(events) for t, events in received.items()} == dict(Counter(e.TOPIC for e in expected))
     every = [event for events in received.values() for event in events]
@@ -114,9 +88,7 @@ async def test_the_published_events_fill_the_procedure_and_unit_read_models(
 ) -> None:
     await declare_topics(kafka_bootstrap, namespace)
     assert await publish(kafka_bootstrap, database_url, pg_schema, namespace) == "sent"
-    received = [
-        event for topic in TOPICS for event in await everything_in(kafka_bootstrap, namespace + topic)
-    ]
+    received = [event for topic in TOPICS for event in await read_events(kafka_bootstrap, namespace + topic)]
 
     layout = Layout(pg_schema)
     with psycopg.connect(database_url) as conn:
@@ -198,5 +170,5 @@ async def test_the_intake_relay_publishes_the_reference_data_when_it_starts(
         checks = await runtime.readiness.run()
         assert checks["relay"].ok, checks["relay"].detail
     assert recorded() == [(publication().name,)]
-    units = await everything_in(kafka_bootstrap, namespace + REFERENCE_UNITS)
+    units = await read_events(kafka_bootstrap, namespace + REFERENCE_UNITS)
     assert len(units) == sum(e.TOPIC == REFERENCE_UNITS for e in publication().events)
