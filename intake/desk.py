@@ -44,6 +44,7 @@ from intake.dossier import Dossier, DossierStatus
 from intake.dossier_commands import (
     CounterPayment,
     Digitisation,
+    DueDateCorrection,
     HandoverDecision,
     HandoverLine,
     HandoverOutcome,
@@ -55,6 +56,7 @@ from intake.dossier_commands import (
     SupplementRequest,
 )
 from intake.dossier_values import CommandContext, ProvidedItem, Stamp, register_value_transcodings
+from intake.due_correction import Approver, ApproverRole, DueCorrectionPolicy
 from intake.errors import ConcurrentUpdate, IntakeRuleViolation, NotFound, invalid
 from intake.outbound import outbound
 from intake.reference import Procedure, ReferenceData
@@ -77,12 +79,14 @@ class IntakeDesk(Application[UUID]):
         clock: Clock | None = None,
         deadline_policy: DeadlinePolicy | None = None,
         code_policy: CodePolicy | None = None,
+        correction_policy: DueCorrectionPolicy | None = None,
         env: EnvType | None = None,
     ) -> None:
         self.reference = reference
         self.clock: Clock = clock or SystemClock()
         self.deadline_policy = deadline_policy or DeadlinePolicy()
         self.code_policy = code_policy or CodePolicy()
+        self.correction_policy = correction_policy or DueCorrectionPolicy()
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -272,6 +276,26 @@ class IntakeDesk(Application[UUID]):
             return status
 
         return self._run(action)
+
+    def correct_due_date(
+        self, dossier_id: UUID, context: CommandContext, correction: DueDateCorrection
+    ) -> None:
+        """E30: correct a wrongly promised return time, approved by a second person (ADR 0254)."""
+
+        def action(now: datetime) -> None:
+            dossier = self.get(dossier_id)
+            self._check_approver_scope(dossier, correction.approver)
+            dossier.correct_due_date(
+                Stamp.of(context, now),
+                new_due_at=_aware(correction.new_due_at, "new_due_at"),
+                reason=correction.reason,
+                approver=correction.approver,
+                calendar=self.reference.calendar_for(dossier.processing_unit_code),
+                after_end=self.correction_policy.after_end,
+            )
+            self._commit(dossier)
+
+        self._run(action)
 
     def record_postal_handover(
         self, record: HandoverRecord, context: CommandContext
@@ -542,6 +566,27 @@ class IntakeDesk(Application[UUID]):
             receipt_no=payment.receipt_no,
             transaction_ref=payment.transaction_ref,
         )
+
+    def _check_approver_scope(self, dossier: Dossier, approver: Approver) -> None:
+        """An agency lead approves for the desk that received the dossier or the unit deciding it (or a unit
+        above either); an operator runs the whole system."""
+        if approver.role is not ApproverRole.AGENCY_LEAD:
+            return
+        units = self.reference.units
+        scope: set[str] = set()
+        for code in (dossier.receiving_unit_code, dossier.processing_unit_code):
+            scope.add(code)
+            scope.update(unit.code for unit in units.ancestors(code))
+        if approver.unit_code not in scope:
+            raise IntakeRuleViolation(
+                "APPROVER_NOT_IN_UNIT",
+                f"Lãnh đạo đơn vị {approver.unit_code} không phụ trách đơn vị tiếp nhận hoặc giải quyết hồ sơ"
+                " này; không được phê duyệt điều chỉnh thời hạn.",
+                f"A lead of {approver.unit_code} is not over the units receiving or deciding this dossier,"
+                " so cannot approve the correction.",
+                field="approved_by",
+                status=403,
+            )
 
     def _check_record(self, record: HandoverRecord, now: datetime) -> datetime:
         if not record.record_no.strip():

@@ -1,5 +1,6 @@
 """The intake side of a dossier (hồ sơ): submission, intake supplement, refusal, receipt, digitisation,
-transfer, payment at the counter and withdrawal, with the guards of domain.md §2.15.
+transfer, payment at the counter, withdrawal and audited due-time corrections, with the guards of
+domain.md §2.15.
 
 Each command checks its guard and either raises ``IntakeRuleViolation`` naming the rule (recording
 nothing) or triggers one explicit event class, whose ``evolve`` is the only code that changes state, so
@@ -21,6 +22,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from contracts.enums import (
+    ActorKind,
     Channel,
     DigitisationSource,
     NotificationChannel,
@@ -31,6 +33,7 @@ from contracts.enums import (
     ReturnMethod,
     TransferMode,
 )
+from intake.calendar import VIETNAM_TZ, WorkingCalendar
 from intake.deadlines import Deadline
 from intake.dossier_values import (
     Actor,
@@ -42,6 +45,7 @@ from intake.dossier_values import (
     RequestedItem,
     Stamp,
 )
+from intake.due_correction import Approver, ApproverRole, DueCorrection, check_office_time
 from intake.errors import IntakeRuleViolation, invalid
 
 
@@ -191,6 +195,7 @@ class Dossier(Aggregate):
             aggregate.legal_receipt_at = self.legal_receipt_at
             aggregate.clock_start_at = self.clock_start_at
             aggregate.due_at = self.due_at
+            aggregate.receipt_due_at = self.due_at
             aggregate.receipt_slip_no = self.receipt_slip_no
             aggregate.fee_lines = tuple(self.fee_lines)
 
@@ -272,6 +277,32 @@ class Dossier(Aggregate):
             aggregate.open_supplement_request = None
             aggregate.provided_items = (*aggregate.provided_items, *self.items)
 
+    class DueDateCorrected(Event):
+        """E30: the promised return time was wrong and is corrected, with a reason and a second person's
+        approval; the actor is the officer who asked."""
+
+        old_due_at: datetime
+        new_due_at: datetime
+        reason: str
+        approved_by: str
+        approver_role: str
+        approver_unit_code: str | None
+
+        def evolve(self, aggregate: Dossier) -> None:
+            aggregate.due_at = self.new_due_at
+            aggregate.due_corrections = (
+                *aggregate.due_corrections,
+                DueCorrection(
+                    corrected_at=self.occurred_at,
+                    old_due_at=self.old_due_at,
+                    new_due_at=self.new_due_at,
+                    reason=self.reason,
+                    requested_by=self.actor.id,
+                    approved_by=self.approved_by,
+                    approver_role=ApproverRole(self.approver_role),
+                ),
+            )
+
     class ProcessingStopNoted(Event):
         """Processing stopped the dossier (internal: processing publishes it)."""
 
@@ -303,7 +334,9 @@ class Dossier(Aggregate):
         self.received_at: datetime | None = None
         self.legal_receipt_at: datetime | None = None
         self.clock_start_at: datetime | None = None
-        self.due_at: datetime | None = None
+        self.due_at: datetime | None = None  # the promise that applies now (after any correction)
+        self.receipt_due_at: datetime | None = None  # the promise printed at receipt
+        self.due_corrections: tuple[DueCorrection, ...] = ()
         self.receipt_slip_no: str | None = None
         self.fee_lines: tuple[FeeLine, ...] = ()
         self.paid_lines: tuple[FeeLine, ...] = ()
@@ -800,6 +833,100 @@ class Dossier(Aggregate):
             before_receipt=self.status in BEFORE_RECEIPT,
         )
         return self.status
+
+    def correct_due_date(
+        self,
+        stamp: Stamp,
+        *,
+        new_due_at: datetime,
+        reason: str,
+        approver: Approver,
+        calendar: WorkingCalendar,
+        after_end: bool = False,
+    ) -> None:
+        """E30: correct a wrongly promised return time (ADR 0254), asked by an officer, approved by another
+        person who leads the agency or operates the system. ``calendar`` is the processing unit's."""
+        self._refuse_if_terminal()
+        if not self.is_received or self.due_at is None:
+            raise IntakeRuleViolation(
+                "NOT_RECEIVED",
+                "Hồ sơ chưa được tiếp nhận nên chưa có thời hạn trả kết quả để điều chỉnh.",
+                "The dossier has not been received, so it has no due time to correct.",
+            )
+        if not after_end and self.status is DossierStatus.RESULT_READY:
+            raise IntakeRuleViolation(
+                "CORRECTION_AFTER_RESULT",
+                "Hồ sơ đã có kết quả giải quyết; không điều chỉnh thời hạn trả kết quả nữa.",
+                "The dossier already has its result; its due time is no longer corrected.",
+            )
+        if not after_end and self.status is DossierStatus.WITHDRAWAL_REQUESTED:
+            raise IntakeRuleViolation(
+                "CORRECTION_AFTER_WITHDRAWAL",
+                "Công dân đã yêu cầu rút hồ sơ; thời gian giải quyết đã kết thúc, không điều chỉnh thời hạn.",
+                "The applicant asked to withdraw; the handling time has ended and the due time stays.",
+            )
+        if stamp.actor.kind is not ActorKind.OFFICER:
+            raise IntakeRuleViolation(
+                "OFFICER_REQUIRED",
+                "Chỉ cán bộ mới được đề nghị điều chỉnh thời hạn trả kết quả.",
+                "Only an officer may ask for a correction of the due time.",
+                status=403,
+            )
+        if not reason.strip():
+            raise invalid(
+                "REASON_REQUIRED",
+                "Phải nêu rõ lý do điều chỉnh thời hạn.",
+                "A correction states its reason.",
+                field="reason",
+            )
+        if not approver.id.strip():
+            raise invalid(
+                "APPROVER_REQUIRED",
+                "Điều chỉnh thời hạn phải có người phê duyệt.",
+                "A correction needs an approver.",
+                field="approved_by",
+            )
+        if approver.id == stamp.actor.id:
+            raise invalid(
+                "FOUR_EYES",
+                "Người phê duyệt phải là người khác với cán bộ đề nghị điều chỉnh.",
+                "The approver must be another person than the officer asking for the correction.",
+                field="approved_by",
+            )
+        if new_due_at.tzinfo is None or new_due_at.utcoffset() is None:
+            raise invalid(
+                "TIME_WITHOUT_ZONE",
+                "Thời điểm phải kèm múi giờ.",
+                "A time must carry its time zone.",
+                field="new_due_at",
+            )
+        new_due_at = new_due_at.astimezone(VIETNAM_TZ)
+        if new_due_at == self.due_at:
+            raise invalid(
+                "DUE_DATE_UNCHANGED",
+                "Thời hạn mới trùng với thời hạn hiện tại; không có gì để điều chỉnh.",
+                "The new due time is the current one; there is nothing to correct.",
+                field="new_due_at",
+            )
+        receipt = self.legal_receipt_at or self.received_at
+        if receipt is not None and new_due_at < receipt:
+            raise invalid(
+                "DUE_BEFORE_RECEIPT",
+                "Thời hạn trả kết quả không thể trước thời điểm tiếp nhận hồ sơ.",
+                "The due time cannot be before the dossier's receipt.",
+                field="new_due_at",
+            )
+        check_office_time(calendar, new_due_at)
+        self._trigger(
+            self.DueDateCorrected,
+            stamp,
+            old_due_at=self.due_at,
+            new_due_at=new_due_at,
+            reason=reason.strip(),
+            approved_by=approver.id,
+            approver_role=approver.role.value,
+            approver_unit_code=approver.unit_code,
+        )
 
     def note_result(self, stamp: Stamp, *, outcome: Outcome, source_event_id: UUID) -> None:
         """Processing issued a result or rejected the dossier (E21/E22): RESULT_READY. Idempotent."""

@@ -17,6 +17,7 @@ from contracts.enums import (
     ReturnMethod,
 )
 from intake.dossier_values import Address, Applicant, Component, FeeLine, RequestedItem
+from intake.due_correction import Approver
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,15 @@ class Digitisation:
     digitally_signed: bool = False
     signer: str | None = None
     stored_in_data_store: bool = False
+
+
+@dataclass(frozen=True)
+class DueDateCorrection:
+    """E30 — the corrected promise, why, and who approved it (the officer asking gives the command)."""
+
+    new_due_at: datetime
+    reason: str
+    approver: Approver
 
 
 class HandoverDecision(StrEnum):

@@ -172,6 +172,15 @@ def _withdrawal(event: Dossier.WithdrawalRequested) -> _Payload:
     return public.WithdrawalRequested, {"channel": event.channel, "reason": event.reason}
 
 
+def _due_corrected(event: Dossier.DueDateCorrected) -> _Payload:
+    return public.DueDateCorrected, {
+        "old_due_at": _business(event.old_due_at),
+        "new_due_at": _business(event.new_due_at),
+        "reason": event.reason,
+        "approved_by": event.approved_by,
+    }
+
+
 _BUILDERS: dict[type[Dossier.Event], Callable[[Any], _Payload]] = {
     Dossier.Submitted: _submitted,
     Dossier.IntakeSupplementRequested: _supplement_requested,
@@ -183,4 +192,5 @@ _BUILDERS: dict[type[Dossier.Event], Callable[[Any], _Payload]] = {
     Dossier.Transferred: _transferred,
     Dossier.PaymentRecorded: _paid,
     Dossier.WithdrawalRequested: _withdrawal,
+    Dossier.DueDateCorrected: _due_corrected,
 }

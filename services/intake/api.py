@@ -1,7 +1,9 @@
 """intake-api: the one-stop desk over HTTP.
 
 Every command is one POST, answered with what the desk decided; refusals are RFC 9457 problems naming the
-rule (409) or the field (422), and change nothing. Submissions need an ``Idempotency-Key``. The desk is
+rule (409) or the field (422), and change nothing. Submissions and due-time corrections need an
+``Idempotency-Key``. A correction of the due time (E30, ADR 0254) is asked by an officer and co-signed by
+an agency lead or operator, whose own bearer token travels in ``Approver-Authorization``. The desk is
 synchronous (eventsourcing), so commands run in the thread pool.
 """
 
@@ -25,6 +27,7 @@ from intake.dossier import Dossier
 from intake.dossier_commands import (
     CounterPayment,
     Digitisation,
+    DueDateCorrection,
     HandoverRecord,
     Receipt,
     ReceiveDetails,
@@ -33,11 +36,21 @@ from intake.dossier_commands import (
     SupplementRequest,
 )
 from intake.dossier_values import Actor, CommandContext, ProvidedItem
+from intake.due_correction import Approver, ApproverRole
+from intake.errors import IntakeRuleViolation, invalid
 from intake.outbound import outbound
 from services.forms.document import to_html, to_pdf
 from services.intake.composition import build_desk, schema
 from services.intake.slip import receipt_slip
-from services.runtime.auth import AuthSettings, Principal, Role, install_auth, require_roles
+from services.runtime.auth import (
+    AuthSettings,
+    Principal,
+    Role,
+    TokenRejected,
+    install_auth,
+    require_roles,
+    verify_token,
+)
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.http import create_app
 from services.runtime.idempotency import IdempotencyStore, idempotency, install_idempotency
@@ -49,6 +62,9 @@ T = TypeVar("T")
 
 OFFICER = require_roles(Role.COUNTER_OFFICER)
 OFFICER_OR_APPLICANT = require_roles(Role.COUNTER_OFFICER, Role.APPLICANT)
+# An officer asks for a due-time correction; a lead may ask too (another lead or an operator approves).
+CORRECTION_ASKERS = require_roles(Role.COUNTER_OFFICER, Role.AGENCY_LEAD)
+APPROVER_HEADER = "Approver-Authorization"
 SUBMITTERS = require_roles(Role.COUNTER_OFFICER, Role.APPLICANT, Role.POSTAL_PARTNER)
 READERS = require_roles(
     Role.COUNTER_OFFICER,
@@ -62,6 +78,7 @@ READERS = require_roles(
 
 _ACTOR_KINDS = (
     (Role.COUNTER_OFFICER, ActorKind.OFFICER),
+    (Role.AGENCY_LEAD, ActorKind.OFFICER),
     (Role.POSTAL_PARTNER, ActorKind.POSTAL_STAFF),
     (Role.APPLICANT, ActorKind.APPLICANT),
 )
@@ -92,6 +109,47 @@ class Transfer(BaseModel):
     model_config = {"extra": "forbid"}
     mode: TransferMode
     to_unit_code: str | None = None
+
+
+class Correction(BaseModel):
+    model_config = {"extra": "forbid"}
+    new_due_at: datetime = Field(description="The corrected promise, business time (+07:00)")
+    reason: str = Field(max_length=4000, description="Why the printed promise was wrong")
+
+
+def approver_of(request: Request) -> Approver:
+    """The co-signing approver, from the bearer token in ``Approver-Authorization`` (ADR 0254)."""
+    header = request.headers.get(APPROVER_HEADER)
+    if header is None or not header.strip():
+        raise invalid(
+            "APPROVAL_REQUIRED",
+            f"Điều chỉnh thời hạn cần lãnh đạo phê duyệt: gửi mã truy cập của người phê duyệt trong {APPROVER_HEADER}.",
+            f"A correction needs an approval: send the approver's bearer token in {APPROVER_HEADER}.",
+            field="approved_by",
+        )
+    scheme, _, token = header.strip().partition(" ")
+    try:
+        if scheme.lower() != "bearer" or not token.strip():
+            raise TokenRejected("malformed", "not of the form Bearer <token>", "không có dạng Bearer <mã>")
+        approver = verify_token(request.app.state.auth_settings, token.strip())
+    except TokenRejected as rejected:
+        raise invalid(
+            "APPROVAL_INVALID",
+            f"Mã truy cập của người phê duyệt không hợp lệ: {rejected.reason_vi}.",
+            f"The approver's token is not valid: {rejected.reason}.",
+            field="approved_by",
+        ) from None
+    if Role.AGENCY_LEAD in approver.roles:
+        return Approver(approver.subject, ApproverRole.AGENCY_LEAD, approver.unit_code)
+    if Role.OPERATOR in approver.roles:
+        return Approver(approver.subject, ApproverRole.OPERATOR)
+    raise IntakeRuleViolation(
+        "APPROVER_ROLE",
+        "Người phê duyệt phải là lãnh đạo cơ quan (agency_lead) hoặc người vận hành hệ thống (operator).",
+        "The approver must be an agency lead or an operator.",
+        field="approved_by",
+        status=403,
+    )
 
 
 class WalkIn(BaseModel):
@@ -135,6 +193,19 @@ def dossier_view(desk: IntakeDesk, dossier: Dossier) -> dict[str, Any]:
         "clock_start_at": _iso(getattr(dossier, "clock_start_at", None)),
         "due_at": _iso(getattr(dossier, "due_at", None)),
         "receipt_slip_no": getattr(dossier, "receipt_slip_no", None),
+        "receipt_due_at": _iso(getattr(dossier, "receipt_due_at", None)),
+        "due_corrections": [
+            {
+                "corrected_at": c.corrected_at.isoformat(),
+                "old_due_at": c.old_due_at.isoformat(),
+                "new_due_at": c.new_due_at.isoformat(),
+                "reason": c.reason,
+                "requested_by": c.requested_by,
+                "approved_by": c.approved_by,
+                "approver_role": str(c.approver_role),
+            }
+            for c in getattr(dossier, "due_corrections", ())
+        ],
         "history": history,
     }
 
@@ -403,6 +474,34 @@ def build(runtime: Runtime) -> FastAPI:
                 reason=body.reason,
             )
         )
+
+    @app.post(
+        "/dossiers/{dossier_id}/due-date-corrections",
+        status_code=201,
+        tags=["dossiers"],
+        summary="E30 — điều chỉnh thời hạn trả kết quả (có lãnh đạo phê duyệt, Approver-Authorization)",
+    )
+    async def correct_due_date(
+        request: Request,
+        dossier_id: UUID,
+        body: Correction,
+        desk: Desk,
+        store: Store,
+        principal: Annotated[Principal, Depends(CORRECTION_ASKERS)],
+    ) -> Response:
+        async def command() -> Response:
+            correction = DueDateCorrection(body.new_due_at, body.reason, approver_of(request))
+            view = await run(
+                act_and_view,
+                desk,
+                desk.correct_due_date,
+                dossier_id,
+                command_context(request, principal),
+                correction,
+            )
+            return _json(view, 201)
+
+        return await store.execute(request, principal, jsonable_encoder(body), command)
 
     @app.post(
         "/postal-handovers",

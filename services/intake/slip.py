@@ -72,9 +72,21 @@ def receipt_slip(dossier: Dossier, reference: ReferenceData, officer: str) -> Do
                     ("5. Nơi/hình thức nhận kết quả", _return_method(str(dossier.result_return_method))),
                 )
             ),
+            *_corrections(dossier),
             Paragraph("Vào Sổ theo dõi hồ sơ, Quyển số: 01"),
             Signatures(("NGƯỜI NỘP HỒ SƠ", applicant.name), ("NGƯỜI TIẾP NHẬN HỒ SƠ", officer)),
         ),
+    )
+
+
+def _corrections(dossier: Dossier) -> tuple[Paragraph, ...]:
+    """A re-printed slip says that its promise was corrected, from what, and on whose approval (E30)."""
+    return tuple(
+        Paragraph(
+            f"Thời gian trả kết quả đã được điều chỉnh ngày {c.corrected_at.astimezone(VN):%d/%m/%Y}: từ "
+            f"{_when(c.old_due_at)} thành {_when(c.new_due_at)}. Lý do: {c.reason} (phê duyệt: {c.approved_by})."
+        )
+        for c in dossier.due_corrections
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -12,6 +12,7 @@ from test_intake_desk_kit import (
     PDF,
     PDF_SHA,
     THURSDAY_0900,
+    TZ,
     applicant,
     business_registration,
     make_desk,
@@ -37,8 +38,16 @@ from contracts.topic_names import INTAKE_DOSSIERS, PAYMENT_PAYMENTS
 from intake.codes import SequenceBook
 from intake.desk import IntakeDesk
 from intake.dossier import Dossier
-from intake.dossier_commands import CounterPayment, Digitisation, ReceiveDetails, Refusal, SubmitDossier
+from intake.dossier_commands import (
+    CounterPayment,
+    Digitisation,
+    DueDateCorrection,
+    ReceiveDetails,
+    Refusal,
+    SubmitDossier,
+)
 from intake.dossier_values import CommandContext, Component, FeeLine, ProvidedItem, Stamp
+from intake.due_correction import Approver, ApproverRole
 from intake.outbound import outbound
 from intake.reference import ReferenceData
 
@@ -59,6 +68,7 @@ EXPECTED: dict[type[Dossier.Event], type[PublicEvent] | None] = {
     Dossier.SupplementSubmitted: public.SupplementSubmitted,
     Dossier.ResultNoted: None,
     Dossier.ProcessingStopNoted: None,
+    Dossier.DueDateCorrected: public.DueDateCorrected,
 }
 
 
@@ -119,6 +129,10 @@ def lived(reference: ReferenceData) -> IntakeDesk:
     desk.submit_supplement(
         decided, flow, items=(ProvidedItem("Danh sách thành viên", "DS"),), channel=Channel.COUNTER
     )
+    # The slip's promise was wrong; a lead approved its correction (E30).
+    lead = Approver("ld.h44100.truongbophan", ApproverRole.AGENCY_LEAD, "H44.100")
+    fixed = DueDateCorrection(datetime(2026, 3, 11, 17, 0, tzinfo=TZ), "Áp dụng nhầm thời hạn.", lead)
+    desk.correct_due_date(decided, flow, fixed)
     desk.note_result(decided, flow, outcome=Outcome.APPROVED, source_event_id=uuid4())
     # A public event after an internal one: seq must continue without a gap.
     scan = Digitisation("TK", "s3://so-hoa/tk-2.pdf", PDF_SHA, DigitisationSource.SCAN_AT_COUNTER)
