@@ -7,6 +7,7 @@ the event's key (the dossier id for dossier events). `decode` raises nothing but
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import orjson
@@ -55,6 +56,19 @@ DecodeReason = Literal["undecodable", "unknown-type", "contract-invalid"]
 
 _DIGITS = re.compile(r"^[0-9]{1,18}$")
 _MAX_ERRORS = 8
+_HEADERS = (
+    H_ID,
+    H_SOURCE,
+    H_SUBJECT,
+    H_TIME,
+    H_SCHEMAVERSION,
+    H_SEQ,
+    H_RECORDEDAT,
+    H_ACTORKIND,
+    H_ACTORID,
+    H_CORRELATIONID,
+)
+_DOSSIER_HEADERS = (*_HEADERS, H_DOSSIERID)
 
 
 @dataclass(frozen=True)
@@ -156,8 +170,28 @@ def _decode(headers: Sequence[tuple[str, bytes]], value: bytes) -> PublicEvent:
 
 
 def _attributes(headers: Sequence[tuple[str, bytes]]) -> dict[str, str]:
-    # Fast path for well-formed messages (the consumers' hot loop); any doubt goes to the careful reader,
-    # which names exactly what is wrong.
+    # Hot loop of every consumer: headers as the relays write them (lower-case names, bytes values) take one
+    # pass; anything else goes to the general reader below, which gives the same answer the slow way.
+    attributes: dict[str, str] = {}
+    ours = 0
+    try:
+        for name, raw in headers:
+            if type(name) is not str or type(raw) is not bytes:
+                return _attributes_general(headers)
+            if name.startswith("ce_") or name == H_CONTENT_TYPE:
+                attributes[name] = raw.decode("utf-8")
+                ours += 1
+            elif name[:3].lower() == "ce_" or name.lower() == H_CONTENT_TYPE:
+                return _attributes_general(headers)
+    except (TypeError, ValueError, UnicodeDecodeError):
+        return _attributes_general(headers)
+    if len(attributes) == ours:
+        return attributes
+    return _attributes_checked(headers)
+
+
+def _attributes_general(headers: Sequence[tuple[str, bytes]]) -> dict[str, str]:
+    # Any doubt goes to the careful reader, which names exactly what is wrong.
     try:
         ours = [
             (name.lower(), raw)
@@ -206,21 +240,8 @@ def _payload(value: bytes, event_type: str) -> dict[str, Any]:
 
 
 def _envelope(cls: type[PublicEvent], attributes: dict[str, str], event_type: str) -> dict[str, Any]:
-    required = [
-        H_ID,
-        H_SOURCE,
-        H_SUBJECT,
-        H_TIME,
-        H_SCHEMAVERSION,
-        H_SEQ,
-        H_RECORDEDAT,
-        H_ACTORKIND,
-        H_ACTORID,
-    ]
-    required.append(H_CORRELATIONID)
-    if issubclass(cls, DossierEvent):
-        required.append(H_DOSSIERID)
-    missing = [name for name in required if name not in attributes]
+    dossier = issubclass(cls, DossierEvent)
+    missing = [name for name in (_DOSSIER_HEADERS if dossier else _HEADERS) if name not in attributes]
     if missing:
         raise DecodeError("contract-invalid", f"missing headers {', '.join(missing)}", event_type)
     source = attributes[H_SOURCE]
@@ -245,16 +266,22 @@ def _envelope(cls: type[PublicEvent], attributes: dict[str, str], event_type: st
         "correlation_id": attributes[H_CORRELATIONID],
         "causation_id": attributes.get(H_CAUSATIONID),
     }
-    if issubclass(cls, DossierEvent):
+    if dossier:
         envelope["dossier_id"] = attributes[H_DOSSIERID]
     return envelope
 
 
 def _extra_policy(cls: type[PublicEvent], attributes: dict[str, str]) -> Literal["ignore"] | None:
     """A newer minor version may only have added optional fields, which this reader may skip (ADR 0102)."""
+    return _extra_policy_for(cls.SCHEMA_VERSION, attributes[H_SCHEMAVERSION])
+
+
+@lru_cache(maxsize=1024)
+def _extra_policy_for(known: str, found: str) -> Literal["ignore"] | None:
+    # Cached: a handful of (reader, writer) version pairs recur for every message.
     try:
-        major, minor = parse_schema_version(attributes[H_SCHEMAVERSION])
-        known_major, known_minor = parse_schema_version(cls.SCHEMA_VERSION)
+        major, minor = parse_schema_version(found)
+        known_major, known_minor = parse_schema_version(known)
     except ValueError:
         return None  # the schema_version validator reports it
     return "ignore" if major == known_major and minor > known_minor else None

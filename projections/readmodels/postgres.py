@@ -3,7 +3,7 @@
 The handler runs inside the inbox consumer's transaction (ADR 0003) and never commits. Per batch it reads
 the fold states it needs (one query per kind), then writes one statement per table: a purge ``DELETE … =
 ANY(…)`` for refolded dossiers and one upsert of all the table's rows, sent as a single JSON array that the
-server turns into rows of the table's own type (``json_populate_recordset``). One statement per table
+server turns into rows of the table's own type (``jsonb_populate_recordset``). One statement per table
 instead of one per row is what lets a replay go faster than a few thousand events a second (docs/adr/0375);
 orjson writes the array, and every column keeps the value it had as a parameter (times with their offset,
 decimals as written, arrays and JSON as such).
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import orjson
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Json
+from psycopg.types.json import Jsonb
 
 from contracts.envelope import PublicEvent
 
@@ -99,7 +99,7 @@ def _upsert(layout: Layout, table: Table) -> sql.Composed:
         else sql.SQL("DO NOTHING")
     )
     return sql.SQL(
-        "INSERT INTO {0} ({1}) SELECT {1} FROM json_populate_recordset(NULL::{0}, %s) ON CONFLICT ({2}) {3}"
+        "INSERT INTO {0} ({1}) SELECT {1} FROM jsonb_populate_recordset(NULL::{0}, %s) ON CONFLICT ({2}) {3}"
     ).format(
         layout.table(table),
         names,
@@ -119,7 +119,7 @@ def write(conn: psycopg.Connection[Any], layout: Layout, changes: Changes) -> No
             (entities,),
         )
     for table, rows in changes.tables():
-        conn.execute(_upsert(layout, table), (Json(rows, dumps=_rows_json),))
+        conn.execute(_upsert(layout, table), (Jsonb(rows, dumps=_rows_json),))
 
 
 def apply_events(conn: psycopg.Connection[Any], layout: Layout, events: Sequence[PublicEvent]) -> Changes:

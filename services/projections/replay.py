@@ -11,12 +11,14 @@ stands at the same positions. Only then is the registry swapped, in one transact
 The records are applied in knowledge-time order across partitions (``TimeMerge``), not partition by
 partition: a dossier's events come from six topics, and a rebuild that let one topic run ahead would make
 nearly every dossier refold from its journal when the other topics' earlier events arrive (docs/adr/0351).
-The order changes what is done, never the result; fetching the next batch overlaps applying the last.
+The order changes what is done, never the result. Fetching and decoding a batch, planning the one before
+and writing the one before that overlap (``replay_into``, docs/adr/0376).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -30,7 +32,19 @@ from aiokafka.admin import AIOKafkaAdminClient
 from psycopg import sql
 
 from contracts.codec import H_RECORDEDAT, DecodeError, decode
-from projections.readmodels import Layout, ProjectorHandler, create_read_models, digest, drop_read_models
+from projections.readmodels import (
+    Changes,
+    Layout,
+    ProjectorHandler,
+    StateReader,
+    create_read_models,
+    digest,
+    drop_read_models,
+    plan,
+    write,
+)
+from projections.readmodels.pending import PendingReader
+from projections.readmodels.postgres import PgReader
 from projections.registry import READ_MODELS, begin_build, live_version, record_digest, swap
 from services.projections import projector
 from services.runtime.consumer import Delivered, Inbox
@@ -191,11 +205,14 @@ class TimeMerge:
         for buffer in self.buffers.values():
             # A record can go only after those before it in its partition: its time for the cut below is the
             # latest time up to it, or a partition out of time order could set a cut nothing passes (a stall).
+            # Those times never decrease along a partition, so its first most+1 decide both whether there is
+            # a cut and where: the rest, each behind most+1 no later than itself, cannot be among the first most.
             latest = -1
-            for key, _ in buffer:
-                if key >= horizon:
+            for n, (key, _) in enumerate(buffer):
+                if key >= horizon or n > most:
                     break
-                latest = max(latest, key)
+                if key > latest:
+                    latest = key
                 ready.append(latest)
         if not ready:
             return []
@@ -219,6 +236,118 @@ def positions_after(records: Sequence[ConsumerRecord[bytes, bytes]]) -> dict[Top
     return positions
 
 
+def _connect(database_url: str, autocommit: bool) -> psycopg.Connection[Any]:
+    return psycopg.connect(database_url, autocommit=autocommit)
+
+
+@dataclass
+class _Stage:
+    """One batch through the pipeline: planned (on the read connection) while the batch before it is written,
+    then written (on the write connection) once that one has committed."""
+
+    records: int
+    batch: list[Delivered]
+    positions: dict[TopicPartition, int]
+    planned: asyncio.Future[Changes]
+    written: threading.Event = field(default_factory=threading.Event)
+    ids: set[str] = field(default_factory=set)
+    replanned: bool = False  # its first plan was thrown away: the next batch's overlay was wrong
+    redone: bool = False  # the inbox disagreed with the plan: applied the unpipelined way
+    task: asyncio.Task[int] | None = None
+
+
+class _InboxDisagrees(Exception):
+    """The inbox knew an event the plan took for new (a duplicate from an earlier batch): roll back, redo."""
+
+
+def _fresh(batch: Sequence[Delivered], earlier: set[str]) -> list[Delivered]:
+    """The first delivery of each event id that the batch before did not carry: what the inbox will admit
+    when no older batch carried it either (checked when the batch is written)."""
+    fresh: list[Delivered] = []
+    taken: set[str] = set()
+    for d in batch:
+        event_id = str(d.event.event_id)
+        if event_id not in taken and event_id not in earlier:
+            taken.add(event_id)
+            fresh.append(d)
+    return fresh
+
+
+def _plan(
+    conn: psycopg.Connection[Any],
+    layout: Layout,
+    fresh: list[Delivered],
+    pending: Changes | None,
+    written: threading.Event | None,
+) -> Changes:
+    reader: StateReader = PgReader(conn, layout)
+    if pending is not None and written is not None:
+        reader = PendingReader(reader, pending, written)
+    return plan([d.event for d in fresh], reader)
+
+
+def _write(
+    conn: psycopg.Connection[Any],
+    inbox: Inbox,
+    layout: Layout,
+    stage: _Stage,
+    fresh: list[Delivered],
+    changes: Changes,
+) -> int:
+    """The planned batch in one transaction, exactly as ``_apply`` would write it; raises ``_InboxDisagrees``
+    (rolled back) when the inbox does not admit exactly the events planned."""
+    with conn.transaction():
+        new_ids = inbox.admit(conn, stage.batch)
+        if new_ids != {str(d.event.event_id) for d in fresh}:
+            raise _InboxDisagrees
+        if fresh:
+            write(conn, layout, changes)
+        inbox.advance(conn, stage.positions)
+    return len(fresh)
+
+
+async def _run_stage(
+    stage: _Stage,
+    before: _Stage | None,
+    reading: psycopg.Connection[Any],
+    writing: psycopg.Connection[Any],
+    inbox: Inbox,
+    handler: ProjectorHandler,
+    layout: Layout,
+) -> int:
+    """Plan ``stage`` over ``before``'s planned changes while ``before`` is written, then write it. Every
+    batch before ``before`` has committed (the caller keeps two stages in flight)."""
+    try:
+        fresh = _fresh(stage.batch, before.ids if before is not None else set())
+        overlay = before is not None and not before.written.is_set()
+        if overlay:
+            assert before is not None
+            changes = await asyncio.to_thread(
+                _plan, reading, layout, fresh, await before.planned, before.written
+            )
+        else:
+            changes = await asyncio.to_thread(_plan, reading, layout, fresh, None, None)
+        stage.planned.set_result(changes)
+        if before is not None:
+            assert before.task is not None
+            await asyncio.wait({before.task})
+            if before.task.cancelled() or before.task.exception() is not None:
+                raise RuntimeError("the batch before was not applied")  # never commit past a gap
+            if overlay and (before.replanned or before.redone):
+                stage.replanned = True  # planned over states that were not the ones committed
+                changes = await asyncio.to_thread(_plan, reading, layout, fresh, None, None)
+        try:
+            return await asyncio.to_thread(_write, writing, inbox, layout, stage, fresh, changes)
+        except _InboxDisagrees:
+            stage.redone = True
+            return await asyncio.to_thread(_apply, writing, inbox, handler, stage.batch, stage.positions)
+    finally:
+        if not stage.planned.done():
+            stage.planned.set_exception(RuntimeError("the batch before failed"))
+            stage.planned.exception()  # retrieved here: the next stage reports its own failure
+        stage.written.set()
+
+
 async def replay_into(
     bootstrap: str,
     database_url: str,
@@ -230,7 +359,14 @@ async def replay_into(
     batch_size: int = 1000,
     progress: Progress | None = None,
 ) -> tuple[int, int]:
-    """Apply the records ``start`` … ``end`` (exclusive) into ``version``; returns (applied, skipped)."""
+    """Apply the records ``start`` … ``end`` (exclusive) into ``version``; returns (applied, skipped).
+
+    Three things overlap: fetching and decoding batch k+1 (this task), planning batch k (a thread, reading
+    on its own connection, over the states batch k-1 is writing) and writing batch k-1 (a thread, one
+    transaction per batch, as ``_apply`` does). The rows written are those of applying the batches one by
+    one: a batch is replanned when the one before it had to be redone, and redone unpipelined when the
+    inbox does not admit exactly the events it planned.
+    """
     layout = Layout(schema, version)
     inbox = Inbox(schema, projector.consumer_name(version))
     handler = ProjectorHandler(layout)
@@ -252,9 +388,11 @@ async def replay_into(
         max_partition_fetch_bytes=4 * 1024 * 1024,
     )
     await client.start()
-    conn = await asyncio.to_thread(psycopg.connect, database_url)
-    applying: asyncio.Task[int] | None = None
-    in_flight = 0
+    writing = await asyncio.to_thread(_connect, database_url, False)
+    reading = await asyncio.to_thread(_connect, database_url, True)
+    stages: deque[_Stage] = deque()
+    last: _Stage | None = None
+    loop = asyncio.get_running_loop()
     try:
         client.assign(sorted(merge.open))
         for tp in merge.open:
@@ -272,30 +410,40 @@ async def replay_into(
             positions = positions_after(records)
             for record in records:
                 try:
-                    event = decode(list(record.headers or ()), record.value or b"")
+                    event = decode(record.headers or (), record.value or b"")
                 except DecodeError:
                     skipped += 1
                     continue
                 batch.append(Delivered(event, record.topic, record.partition, record.offset))
-            # One batch in flight: the next one is fetched and decoded while this one is written.
-            if applying is not None:
-                applied += await applying
-                done += in_flight
+            # Two batches in flight: one planned while the one before is written.
+            while len(stages) >= 2:
+                finished = stages.popleft()
+                assert finished.task is not None
+                applied += await finished.task
+                done += finished.records
                 if progress:
                     progress(done, total)
-            applying = asyncio.create_task(asyncio.to_thread(_apply, conn, inbox, handler, batch, positions))
-            in_flight = len(records)
-        if applying is not None:
-            applied += await applying
-            applying = None
-            done += in_flight
+            stage = _Stage(len(records), batch, positions, loop.create_future())
+            stage.ids = {str(d.event.event_id) for d in batch}
+            stage.task = asyncio.create_task(
+                _run_stage(stage, last, reading, writing, inbox, handler, layout)
+            )
+            stages.append(stage)
+            last = stage
+        while stages:
+            finished = stages.popleft()
+            assert finished.task is not None
+            applied += await finished.task
+            done += finished.records
             if progress:
                 progress(done, total)
     finally:
-        if applying is not None and not applying.done():
-            await asyncio.wait({applying})  # the connection is closed only once its thread is done with it
+        running = {s.task for s in stages if s.task is not None and not s.task.done()}
+        if running:
+            await asyncio.wait(running)  # the connections are closed only once their threads are done
         await client.stop()
-        await asyncio.to_thread(conn.close)
+        await asyncio.to_thread(writing.close)
+        await asyncio.to_thread(reading.close)
     return applied, skipped
 
 
