@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from psycopg import sql
 
 from contracts.codec import KafkaRecord, encode
 from projections.readmodels import Layout
 from projections.readmodels.sample_stream import sample_stream
 from services.projections import projector
-from services.projections.replay import log_bounds, rebuild
+from services.projections.replay import bulk_reader, log_bounds, rebuild
 from services.runtime import kafka
 from services.runtime.consumer import Inbox
 from services.runtime.pipelines import declare_topics
@@ -77,13 +77,7 @@ async def produce(bootstrap: str, namespace: str, records: Sequence[KafkaRecord]
 async def raw_read(bootstrap: str, start: dict[TopicPartition, int], end: dict[TopicPartition, int]) -> float:
     """Seconds for a plain consumer to fetch every record ``start`` … ``end`` (bytes, nothing decoded)."""
     wanted = sorted(tp for tp in end if start[tp] < end[tp])
-    client = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        fetch_max_bytes=16 * 1024 * 1024,
-        max_partition_fetch_bytes=4 * 1024 * 1024,
-    )
+    client = bulk_reader(bootstrap)
     await client.start()
     try:
         client.assign(wanted)
