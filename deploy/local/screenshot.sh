@@ -37,7 +37,7 @@ mkdir -p "$(dirname "$OUT")"
 # background-networking flags keep Chromium from calling out of this closed machine.
 "$BROWSER" --headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
-  --user-data-dir="$profile" --window-size="${SCREENSHOT_SIZE:-1400,2200}" --virtual-time-budget=30000 \
+  --user-data-dir="$profile" --window-size="${SCREENSHOT_SIZE:-1400,2500}" --virtual-time-budget=30000 \
   --screenshot="$REPO_ROOT/$OUT" "$API/#unit=$UNIT&period=$PERIOD&token=$TOKEN" 2>>"$LOG_DIR/screenshot.log"
 [[ -s "$OUT" ]] || { log "chromium wrote no picture; see $LOG_DIR/screenshot.log"; exit 1; }
 log "dashboard of $UNIT for $PERIOD: $OUT"

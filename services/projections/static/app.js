@@ -289,13 +289,20 @@ async function loadActivity() {
     const named = new Set(ACTIVITY.map((a) => a[0]));
     const series = ACTIVITY.map(([kind]) => minutes.map((m) => m.counts[kind] || 0));
     series.push(minutes.map((m) => Object.entries(m.counts).filter(([k]) => !named.has(k)).reduce((s, [, n]) => s + n, 0)));
-    const labels = minutes.map((m) => new Date(m.start).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }));
+    const labels = minutes.map((m) => new Date(m.start).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" }));
     bars($("chart-activity"), labels, series, [...ACTIVITY.map((a) => a[2]), "#95a5a6"], [...ACTIVITY.map((a) => a[1]), "Sự kiện khác"]);
     const total = minutes.reduce((s, m) => s + m.total, 0);
     $("activity-note").textContent = `(${total.toLocaleString("vi-VN")} sự kiện)`;
   } catch (e) {
     $("activity-note").textContent = "(chưa xem được: " + e.message + ")";
   }
+}
+
+// Times come from the server as ISO 8601 (often UTC); people read business time, +07:00.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+function shown(value) {
+  const text = String(value);
+  return ISO_TIME.test(text) ? when(text) : text;
 }
 
 async function loadDashboardTable() {
@@ -320,7 +327,7 @@ async function loadDashboardTable() {
     head.appendChild(hr);
     for (const row of data.rows) {
       const tr = document.createElement("tr");
-      for (const c of data.columns) cell(tr, row[c] === null ? "" : String(row[c]));
+      for (const c of data.columns) cell(tr, row[c] === null ? "" : shown(row[c]));
       body.appendChild(tr);
     }
   } catch (e) { status(e.message, true); }
