@@ -4,7 +4,7 @@ Fields that carry personal data are tagged `x-personal-data` in the JSON Schema 
 exporters can mask them (architecture.md §6).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -62,7 +62,9 @@ ProcedureCode = Annotated[
 def _dossier_code_date_is_real(value: str) -> str:
     segment = value.split("-")[-2]
     try:
-        datetime.strptime(segment, "%y%m%d")
+        # Same validity as strptime("%y%m%d") (2000-2068 and 1969-1999 share their leap years), without the
+        # locale lookup strptime makes on every call: this runs once per decoded event.
+        date(2000 + int(segment[:2]), int(segment[2:4]), int(segment[4:6]))
     except ValueError:
         raise ValueError(f"date segment {segment!r} of dossier code {value!r} is not a YYMMDD date") from None
     return value

@@ -90,6 +90,7 @@ RULES: list[tuple[str, Change, tuple[str | int, ...], str]] = [
     (SUBMITTED, put("components.1.source", None), ("components", 1, "source"), "say where they came from"),
     (SUBMITTED, put("applicant.phone", "12345"), ("applicant", "phone"), "should match pattern"),
     (RECEIVED, put("dossier_code", "000.35.29.H44-261345-0017"), ("dossier_code",), "is not a YYMMDD date"),
+    (RECEIVED, put("dossier_code", "000.35.29.H44-270229-0017"), ("dossier_code",), "is not a YYMMDD date"),
     (RECEIVED, put("dossier_code", "H44 260305 17"), ("dossier_code",), "should match pattern"),
     (RECEIVED, put("due_at", "2026-03-06T15:00:00+07:00"), ("due_at",), "must not be before clock_start_at"),
     (
