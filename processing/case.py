@@ -462,20 +462,41 @@ class Case(Aggregate):
         return True
 
     def apply_due_correction(
-        self, act: Act, *, old_due_at: datetime, new_due_at: datetime, reason: str, approved_by: str
+        self,
+        act: Act,
+        *,
+        old_due_at: datetime,
+        new_due_at: datetime,
+        reason: str,
+        approved_by: str,
+        deadlines: Deadlines,
     ) -> bool:
-        """The desk's audited correction of the due time (E30). Returns False if it changes nothing."""
+        """The desk's audited correction of the receipt promise (E30). Returns False if it changes nothing.
+
+        The corrected time becomes the recorded promise (form 06, the 766 original basis). The due time that
+        applies follows it only while it still derives from the promise: it becomes the corrected promise
+        shifted again by the excluded periods already added (pauses, §3.1). After an apology or a restarted
+        clock the due time was set on other terms and stays (ADR 0512).
+        """
         self._require((*OPEN_STATES, CaseState.RESULT_READY), "điều chỉnh thời hạn", "correct the due time")
-        if business_time(new_due_at) == self.effective_due_at:
+        promise = business_time(new_due_at)
+        due = self.effective_due_at
+        shifts = self.ledger.shifts_since_promise()
+        if shifts is not None:
+            due = promise
+            for waited_working in shifts:
+                due = deadlines.add_working_time(self.calendar_unit_code, due, waited_working)
+        if promise == self.original_due_at and due == self.effective_due_at:
             return False
         self._trigger(
             self.DueDateCorrectionApplied,
             act,
             stated_old_due_at=business_time(old_due_at),
             previous_due_at=self.effective_due_at,
-            new_due_at=business_time(new_due_at),
+            new_due_at=due,
             reason=reason,
             approved_by=approved_by,
+            corrected_promise_at=promise,
         )
         return True
 

@@ -477,7 +477,14 @@ class ApologyIssued(CaseEvent):
 
 
 class DueDateCorrectionApplied(CaseEvent):
-    """E30 seen by processing: the desk's audited correction of the due time."""
+    """E30 seen by processing: the desk's audited correction of the receipt promise (ADR 0254, 0512).
+
+    ``new_due_at`` is the case's due time after the event: the corrected promise (shifted by the excluded
+    periods already added) when the due time still followed the promise, the unchanged due time when an
+    apology or a restarted clock had set it. ``corrected_promise_at`` is the promise as corrected; events
+    stored before it existed lack it, and keep their meaning: the due time became ``new_due_at`` and the
+    recorded promise stayed as it was.
+    """
 
     PUBLISHED: ClassVar[bool] = False
 
@@ -486,6 +493,7 @@ class DueDateCorrectionApplied(CaseEvent):
     new_due_at: datetime
     reason: str
     approved_by: str
+    corrected_promise_at: datetime | None = None
 
     def update(self, case: Case) -> None:
         case.ledger = case.ledger.with_entry(
@@ -497,6 +505,7 @@ class DueDateCorrectionApplied(CaseEvent):
                 legal_basis=CORRECTION_BASIS,
                 reason=self.reason,
                 approved_by=self.approved_by,
+                corrected_promise_at=self.corrected_promise_at,
             )
         )
 

@@ -6,7 +6,7 @@ Processing consumes the desk's dossier events (``intake.dossiers.v1``) and payme
 - ``DossierTransferred`` closes the desk's RECEIVE step on the control sheet;
 - ``SupplementSubmitted`` completes the open supplement request (the clock restarts or resumes);
 - ``WithdrawalRequested`` puts the case in WITHDRAWAL_REQUESTED, waiting for the stop;
-- ``DueDateCorrected`` enters the desk's audited correction in the clock ledger;
+- ``DueDateCorrected`` corrects the receipt promise in the clock ledger (and the due time that follows it);
 - ``PaymentReceived`` settles a financial obligation (or a receipt-time fee line).
 
 Everything else the desk publishes (submission, intake supplements, refusal, digitisation) does not
@@ -113,12 +113,13 @@ def change_for(event: DossierEvent) -> Change | None:
                 act, channel=Channel(event.channel), reason=event.reason
             )
         case DueDateCorrected():
-            return lambda case, act, _deadlines: case.apply_due_correction(
+            return lambda case, act, deadlines: case.apply_due_correction(
                 act,
                 old_due_at=event.old_due_at,
                 new_due_at=event.new_due_at,
                 reason=event.reason,
                 approved_by=event.approved_by,
+                deadlines=deadlines,
             )
         case PaymentReceived():
             return lambda case, act, deadlines: case.record_payment(

@@ -1,7 +1,7 @@
 """The clock ledger of a case: every change of the due time, the rule that made it, and the waits.
 
-The ledger keeps the promise on the receipt slip (``original_due_at``) beside the time that now applies
-(``effective_due_at``). Only the rules in ``DueRule`` move the due time (domain.md §2.15: receipt, supplement
+The ledger keeps the promise on the receipt slip (``original_due_at``, as the desk's audited corrections
+left it) beside the time that now applies (``effective_due_at``). Only the rules in ``DueRule`` move the due time (domain.md §2.15: receipt, supplement
 accepted, apology, audited correction — plus the sector-law pauses of §3.1, which move it by their length).
 """
 
@@ -39,6 +39,12 @@ _LABELS_VI = {
 }
 
 
+# Rules that set the due time on their own terms: it no longer follows the receipt promise (ADR 0512).
+_OWN_DUE_RULES = frozenset({DueRule.SUPPLEMENT_RESTART, DueRule.APOLOGY})
+# Rules that move the due time by a length of office time, whatever it was (§3.1 excluded periods).
+_SHIFT_RULES = frozenset({DueRule.SUPPLEMENT_PAUSE, DueRule.CLOCK_PAUSE})
+
+
 class StopKind(StrEnum):
     """Why the clock is not running."""
 
@@ -60,6 +66,8 @@ class LedgerEntry:
     waited_working: timedelta | None = None  # office time of that wait
     reason: str | None = None
     approved_by: str | None = None
+    # E30: the receipt promise as the desk corrected it (None: the entry leaves the promise as it was)
+    corrected_promise_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +113,25 @@ class ClockLedger:
             timedelta(),
         )
 
+    def shifts_since_promise(self) -> tuple[timedelta, ...] | None:
+        """The office-time shifts that lead from the receipt promise to the current due time, in order, or
+        None when an apology or a restarted clock set the current due time on its own (ADR 0512)."""
+        if any(entry.rule in _OWN_DUE_RULES for entry in self.entries):
+            return None
+        return tuple(
+            entry.waited_working if entry.waited_working is not None else timedelta()
+            for entry in self.entries
+            if entry.rule in _SHIFT_RULES
+        )
+
     def with_entry(self, entry: LedgerEntry) -> ClockLedger:
         clock_start = entry.clock_start_at if entry.clock_start_at is not None else self.clock_start_at
-        return replace(self, entries=(*self.entries, entry), clock_start_at=clock_start)
+        promise = (
+            entry.corrected_promise_at if entry.corrected_promise_at is not None else self.original_due_at
+        )
+        return replace(
+            self, entries=(*self.entries, entry), clock_start_at=clock_start, original_due_at=promise
+        )
 
     def stop(self, stop: ClockStop) -> ClockLedger:
         return replace(self, stopped=stop)
