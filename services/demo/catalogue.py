@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -15,16 +15,25 @@ from intake.reference.procedures import Procedure
 from .stories import ProcedureInfo
 
 # How often a field's dossiers come to a desk, relative to the others (certifications and civil status are
-# the bulk of a commune's month; disputes and construction appraisals are rare).
+# the bulk of a commune's month; disputes and construction appraisals are rare). Keys are the catalogue's
+# field names.
 FIELD_WEIGHTS = {
     "Chứng thực": 4.0,
     "Hộ tịch": 3.0,
-    "Cư trú": 2.5,
+    "Đăng ký, quản lý cư trú": 2.5,
     "Đất đai": 1.5,
-    "Hộ kinh doanh": 1.5,
-    "Lao động": 1.2,
+    "Thành lập và hoạt động của hộ kinh doanh": 1.5,
+    "Việc làm": 1.2,
 }
-RARE = {"1.012789": 0.2, "1.009981": 0.3}  # land disputes; feasibility-study appraisals
+PROCEDURE_WEIGHTS = {
+    "2.000815": 8.0,  # copies certified from originals: the high-volume procedure (domain.md §5.1)
+    "1.012789": 0.2,  # land disputes
+    "1.009981": 0.3,  # feasibility-study appraisals
+}
+# Procedures with no online service (signature, contract and will certifications, land disputes) can only
+# come to the counter. §5.4's post-2025 mix has 2–10 % counter-only dossiers in all, so at each level they
+# take at most this share of the month, whatever their fields' weights (ADR 0390).
+COUNTER_ONLY_SHARE = 0.035
 PROCESSING_HANDLERS = frozenset({"SPECIALIST", "DIVISION_LEAD", "AGENCY_LEAD"})
 PROVINCE = "H44"
 SERVICE_CENTRE = "H44.18"
@@ -60,8 +69,19 @@ def info(procedure: Procedure) -> ProcedureInfo:
         personal_presence_required=procedure.personal_presence_required,
         has_fees=any((f.amount_vnd or 0) > 0 for f in procedure.fees),
         inter_agency=procedure.inter_agency_group is not None,
-        weight=RARE.get(procedure.code, FIELD_WEIGHTS.get(procedure.field, 1.0)),
+        weight=PROCEDURE_WEIGHTS.get(procedure.code, FIELD_WEIGHTS.get(procedure.field, 1.0)),
     )
+
+
+def cap_counter_only(infos: list[ProcedureInfo], share: float = COUNTER_ONLY_SHARE) -> list[ProcedureInfo]:
+    """The same procedures, those with no online service scaled down together to at most ``share`` of the
+    weight (their relative weights kept)."""
+    closed = sum(i.weight for i in infos if not i.online_offered)
+    open_ = sum(i.weight for i in infos if i.online_offered)
+    if closed <= 0 or open_ <= 0 or closed / (closed + open_) <= share:
+        return infos
+    factor = share * open_ / ((1.0 - share) * closed)
+    return [i if i.online_offered else replace(i, weight=i.weight * factor) for i in infos]
 
 
 def load_province(on: date, reference: ReferenceData | None = None) -> Province:
@@ -75,8 +95,8 @@ def load_province(on: date, reference: ReferenceData | None = None) -> Province:
     return Province(
         reference=data,
         procedures=procedures,
-        commune_procedures=[i for i in infos if not i.provincial],
-        provincial_procedures=[i for i in infos if i.provincial],
+        commune_procedures=cap_counter_only([i for i in infos if not i.provincial]),
+        provincial_procedures=cap_counter_only([i for i in infos if i.provincial]),
         communes=weighted,
     )
 

@@ -29,18 +29,21 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Mix:
-    """The demo's rates. Defaults follow domain.md §5.4 (post-2025 channel mix); the rows §5.4 marks
-    UNCONFIRMED (supplement, apology, refusal, fee-bearing share) are plain parameters, not facts."""
+    """The demo's rates, as the month's shares. Defaults sit inside domain.md §5.4's ranges (post-2025
+    channel mix, on-time and early shares); the rows §5.4 marks UNCONFIRMED (supplement, apology, refusal)
+    are plain parameters, not facts, and so are the rates §5.4 has no row for (online payment, postal
+    return, rating, dissatisfaction, petition). ADR 0390 lists the shares a 300-dossier month lands on."""
 
-    online: float = 0.90
-    counter: float = 0.08
-    postal: float = 0.02
+    online: float = 0.94
+    counter: float = 0.05
+    postal: float = 0.01
     provincial_share: float = 0.30  # dossiers of provincial procedures (the rest are commune-level)
     intake_refusal: float = 0.02
     supplement: float = 0.06
     apology: float = 0.03
-    late: float = 0.05  # late without an apology
-    early: float = 0.60  # of the dossiers decided in time
+    late: float = 0.04  # commune dossiers late without an apology (§5.4: communes 85–98 % on time)
+    provincial_late: float = 0.09  # departments are slower (§5.4: 65–95 % on time)
+    early: float = 0.65  # of the dossiers decided in time
     rejection: float = 0.03
     online_payment: float = 0.85  # of fee-bearing dossiers submitted online
     postal_return: float = 0.04  # results sent back by post, where the procedure allows it
@@ -57,6 +60,8 @@ class Mix:
         for name, value in vars(self).items():
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")
+        if max(self.late, self.provincial_late) + self.apology > 1.0:
+            raise ValueError("late and apology shares together cannot exceed 1")
 
 
 @dataclass(frozen=True)
@@ -138,15 +143,58 @@ def pace_fraction(rng: random.Random, pace: Pace) -> float:
     return rng.uniform(1.08, 1.6)
 
 
-def choose_channel(rng: random.Random, mix: Mix, procedure: ProcedureInfo) -> tuple[str, str | None]:
-    """COUNTER, ONLINE or POSTAL with the mix's shares, among the channels the procedure is open to."""
-    wanted = weighted_choice(rng, ("ONLINE", "COUNTER", "POSTAL"), (mix.online, mix.counter, mix.postal))
-    if wanted == "POSTAL" and (procedure.personal_presence_required or not procedure.postal_allowed):
-        wanted = "ONLINE"
-    if wanted == "ONLINE" and not procedure.online_offered:
-        wanted = "COUNTER"
-    if wanted != "ONLINE":
-        return wanted, None
+@dataclass(frozen=True)
+class ChannelOdds:
+    """The chances one dossier gets of coming to the counter or by post, chosen so that the month's shares
+    are the mix's: dossiers of procedures with no online service come to the counter whatever the mix says,
+    so the procedures open online send correspondingly fewer there."""
+
+    counter: float  # for a procedure offered online
+    postal: float  # for a procedure open to postal submission
+
+
+def postal_open(procedure: ProcedureInfo) -> bool:
+    return procedure.postal_allowed and not procedure.personal_presence_required
+
+
+def month_weights(
+    mix: Mix, commune_procedures: Sequence[ProcedureInfo], provincial_procedures: Sequence[ProcedureInfo]
+) -> list[tuple[ProcedureInfo, float]]:
+    """Each procedure with its expected share of the month's dossiers, as ``sample_story`` draws them."""
+    provincial = mix.provincial_share if provincial_procedures else 0.0
+    out: list[tuple[ProcedureInfo, float]] = []
+    for pool, level_share in ((commune_procedures, 1.0 - provincial), (provincial_procedures, provincial)):
+        total = sum(p.weight for p in pool)
+        if total > 0:
+            out.extend((p, level_share * p.weight / total) for p in pool)
+    return out
+
+
+def channel_odds(mix: Mix, weighted: Sequence[tuple[ProcedureInfo, float]]) -> ChannelOdds:
+    """Odds that give the mix's channel shares over ``weighted`` procedures, as far as the catalogue
+    allows: when the counter-only procedures alone exceed the counter share, the month gets more counter
+    dossiers than asked (and no open procedure sends any there); when too few procedures take post, less
+    postal."""
+    total = sum(w for _, w in weighted)
+    if total <= 0:
+        return ChannelOdds(counter=mix.counter, postal=mix.postal)
+    eligible = sum(w for p, w in weighted if postal_open(p)) / total
+    postal = min(1.0, mix.postal / eligible) if eligible > 0 else 0.0
+    closed = [(p, w) for p, w in weighted if not p.online_offered]
+    forced = sum(w * (1.0 - postal * postal_open(p)) for p, w in closed) / total
+    open_mass = 1.0 - sum(w for _, w in closed) / total
+    counter = (mix.counter - forced) / open_mass if open_mass > 0 else 0.0
+    return ChannelOdds(counter=min(max(counter, 0.0), 1.0 - postal), postal=postal)
+
+
+def choose_channel(rng: random.Random, odds: ChannelOdds, procedure: ProcedureInfo) -> tuple[str, str | None]:
+    """COUNTER, ONLINE or POSTAL with ``odds``, among the channels the procedure is open to."""
+    draw = rng.random()
+    postal = odds.postal if postal_open(procedure) else 0.0
+    if draw < postal:
+        return "POSTAL", None
+    if not procedure.online_offered or draw < postal + odds.counter:
+        return "COUNTER", None
     full = procedure.fully_online and not procedure.personal_presence_required
     return "ONLINE", "FULL" if full else "PARTIAL"
 
@@ -159,18 +207,20 @@ def sample_story(
     communes: Sequence[tuple[str, float]],
     service_centre: str,
     n: int,
+    odds: ChannelOdds,
 ) -> Story:
     """The ``n``-th dossier of the month. ``communes`` are (code, weight): town wards see more traffic."""
     provincial = bool(provincial_procedures) and rng.random() < mix.provincial_share
     pool = provincial_procedures if provincial else commune_procedures
     procedure = weighted_choice(rng, pool, [p.weight for p in pool])
-    channel, online_mode = choose_channel(rng, mix, procedure)
+    channel, online_mode = choose_channel(rng, odds, procedure)
     if procedure.provincial:
         desk = service_centre
     else:
         desk = weighted_choice(rng, [c for c, _ in communes], [w for _, w in communes])
     apology = rng.random() < mix.apology
-    late = not apology and rng.random() < mix.late / max(1e-9, 1.0 - mix.apology)
+    late_share = mix.provincial_late if procedure.provincial else mix.late
+    late = not apology and rng.random() < late_share / max(1e-9, 1.0 - mix.apology)
     pace = Pace.LATE if late else Pace.EARLY if rng.random() < mix.early else Pace.ON_TIME
     fraction = rng.uniform(1.05, 1.4) if apology else pace_fraction(rng, pace)
     if channel == "POSTAL":
@@ -227,7 +277,8 @@ def sample_month(
 ) -> list[Story]:
     """``count`` stories from ``seed``: the same arguments always give the same list."""
     rng = random.Random(seed)
+    odds = channel_odds(mix, month_weights(mix, commune_procedures, provincial_procedures))
     return [
-        sample_story(rng, mix, commune_procedures, provincial_procedures, communes, service_centre, n)
+        sample_story(rng, mix, commune_procedures, provincial_procedures, communes, service_centre, n, odds)
         for n in range(count)
     ]
