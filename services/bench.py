@@ -270,6 +270,15 @@ async def run(events: int, dossiers: int, consumer_batch: int) -> dict[str, Any]
         await kafka.drop_namespace(bootstrap, namespace)
 
 
+def write_figures(result: dict[str, Any], stem: str) -> Path:
+    """Keep a run's figures under .local/bench/, one JSON file per run, named by its start time."""
+    out = Path(".local/bench")
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=2))
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -321,10 +330,7 @@ def main() -> None:
         read_side = asyncio.run(bench_replay.run(args.replay_events, args.latency_rate, args.latency_seconds))
         result.update(read_side)
         bench_replay.print_result(read_side)
-    out = Path(".local/bench")
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=2))
+    path = write_figures(result, "bench")
     print(f"\n{result['events']} events; figures written to {path}")
 
 

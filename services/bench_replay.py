@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
-import json
 import statistics
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -34,6 +32,7 @@ from psycopg import sql
 from contracts.codec import KafkaRecord, encode
 from projections.readmodels import Layout
 from projections.readmodels.sample_stream import sample_stream
+from services.bench import write_figures
 from services.projections import projector
 from services.projections.replay import bulk_reader, log_bounds, rebuild
 from services.runtime import kafka
@@ -348,11 +347,7 @@ def main() -> None:
     args = parser.parse_args()
     result = asyncio.run(run(args.replay_events, args.latency_rate, args.latency_seconds))
     print_result(result)
-    out = Path(".local/bench")
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"bench-replay-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=2))
-    print(f"figures written to {path}")
+    print(f"figures written to {write_figures(result, 'bench-replay')}")
 
 
 if __name__ == "__main__":

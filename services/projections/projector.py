@@ -26,7 +26,7 @@ from projections.readmodels import (
     create_read_models,
 )
 from projections.registry import live_version
-from services.projections.live_activity import LiveActivity
+from services.projections.live_activity import WINDOW_S, LiveActivity
 from services.runtime.background import BackgroundLoop
 from services.runtime.bootstrap import VERSION, Runtime, serve
 from services.runtime.http import create_app
@@ -151,7 +151,7 @@ def build(runtime: Runtime) -> FastAPI:
         now = datetime.now(UTC)
         return {
             "running": activity.running,
-            "window_s": 60,
+            "window_s": WINDOW_S,
             "as_of": now.isoformat(),
             "minutes": [m.as_json() for m in activity.snapshot(now, minutes)],
         }

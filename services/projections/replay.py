@@ -125,7 +125,6 @@ async def log_bounds(
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_RECORDED_AT = H_RECORDEDAT.encode()
 
 
 def recorded_key(record: ConsumerRecord[bytes, bytes]) -> int:
